@@ -1,0 +1,139 @@
+/**
+ * The metadata file that sits beside every model in `model_web/<name>/metadata.json`.
+ * It is the one contract between the converter (writes it), the training scripts (write it),
+ * the build (validates and packages it) and the extension (reads it to preprocess inputs
+ * and name outputs). Pure data, no browser or Node APIs.
+ */
+
+export const METADATA_FILE = 'metadata.json';
+export const METADATA_SCHEMA_VERSION = 1;
+
+export type ModelTask = 'image' | 'text';
+
+/** How a model's output vector turns into per-label probabilities. */
+export type OutputKind =
+  /** the model already ends in softmax: one probability per label */
+  | 'softmax'
+  /** one sigmoid unit: p(labels[1]) = y, p(labels[0]) = 1 - y */
+  | 'sigmoid'
+  /** raw logits: the extension applies softmax */
+  | 'logits';
+
+export interface ImagePreprocessing {
+  /** model input [height, width] */
+  inputSize: [number, number];
+  channels: 1 | 3;
+  /** pixel (0..255) -> (pixel * scale + offset), per channel after mean/std when given */
+  scale: number;
+  offset: number;
+  /** optional per-channel mean/std applied after scale/offset: (x - mean) / std */
+  mean?: number[];
+  std?: number[];
+  /** 'stretch' resizes the whole image to the input (no crop); 'letterbox' pads to keep aspect */
+  resize: 'stretch' | 'letterbox';
+}
+
+export interface TokenizerConfig {
+  /** 'word' (Keras Tokenizer default) or 'char' (Keras char_level=True) */
+  level: 'word' | 'char';
+  lower: boolean;
+  /** characters replaced by `split` before splitting (Keras `filters`) */
+  filters: string;
+  split: string;
+  /** token used for out-of-vocabulary words, must be in the vocabulary when set */
+  oovToken: string | null;
+  /** keep only indices < numWords (Keras `num_words`); null keeps all */
+  numWords: number | null;
+  /** file in the model folder holding the word index: {"word": index, ...} (index 0 is padding) */
+  vocabFile: string;
+}
+
+export interface TextPreprocessing {
+  tokenizer: TokenizerConfig;
+  /** model input length; sequences are padded/truncated to it (Keras pad_sequences) */
+  sequenceLength: number;
+  padding: 'pre' | 'post';
+  truncating: 'pre' | 'post';
+  /** cap on characters read from a selection before tokenizing (keeps huge selections bounded) */
+  maxChars: number;
+}
+
+export interface ModelMetadata {
+  schemaVersion: typeof METADATA_SCHEMA_VERSION;
+  /** folder name under model_web/, kebab-case */
+  name: string;
+  displayName: string;
+  description?: string;
+  task: ModelTask;
+  labels: string[];
+  output: OutputKind;
+  /** model.json path relative to the folder */
+  modelFile: string;
+  image?: ImagePreprocessing;
+  text?: TextPreprocessing;
+  /** free-form provenance: where the model came from, how it was made, measured accuracy */
+  source?: Record<string, unknown>;
+}
+
+export class MetadataError extends Error {
+  override name = 'MetadataError';
+}
+
+function fail(where: string, what: string): never {
+  throw new MetadataError(`${where}: ${what}`);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPosInt = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
+
+/**
+ * Validates parsed JSON as ModelMetadata; throws MetadataError naming the first bad field.
+ * `where` names the file in messages (e.g. "model_web/spam/metadata.json").
+ */
+export function parseMetadata(raw: unknown, where = METADATA_FILE): ModelMetadata {
+  if (!isObj(raw)) fail(where, 'expected a JSON object');
+  if (raw.schemaVersion !== METADATA_SCHEMA_VERSION)
+    fail(where, `schemaVersion must be ${METADATA_SCHEMA_VERSION}, got ${JSON.stringify(raw.schemaVersion)}`);
+  if (typeof raw.name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/.test(raw.name))
+    fail(where, '"name" must be a kebab-case folder name');
+  if (typeof raw.displayName !== 'string' || !raw.displayName) fail(where, '"displayName" must be a non-empty string');
+  if (raw.task !== 'image' && raw.task !== 'text') fail(where, '"task" must be "image" or "text"');
+  if (!Array.isArray(raw.labels) || raw.labels.length === 0 || !raw.labels.every((l) => typeof l === 'string'))
+    fail(where, '"labels" must be a non-empty array of strings');
+  if (raw.output !== 'softmax' && raw.output !== 'sigmoid' && raw.output !== 'logits')
+    fail(where, '"output" must be "softmax", "sigmoid" or "logits"');
+  if (raw.output === 'sigmoid' && raw.labels.length !== 2)
+    fail(where, '"output": "sigmoid" needs exactly 2 labels [negative, positive]');
+  if (typeof raw.modelFile !== 'string' || !raw.modelFile.endsWith('.json')) fail(where, '"modelFile" must name a .json file');
+  if (raw.task === 'image') {
+    const im = raw.image;
+    if (!isObj(im)) fail(where, '"image" preprocessing is required for task "image"');
+    if (!Array.isArray(im.inputSize) || im.inputSize.length !== 2 || !im.inputSize.every(isPosInt))
+      fail(where, '"image.inputSize" must be [height, width]');
+    if (im.channels !== 1 && im.channels !== 3) fail(where, '"image.channels" must be 1 or 3');
+    if (typeof im.scale !== 'number' || typeof im.offset !== 'number') fail(where, '"image.scale" and "image.offset" must be numbers');
+    if (im.resize !== 'stretch' && im.resize !== 'letterbox') fail(where, '"image.resize" must be "stretch" or "letterbox"');
+    for (const k of ['mean', 'std'] as const) {
+      const v = im[k];
+      if (v !== undefined && (!Array.isArray(v) || v.length !== im.channels || !v.every((x) => typeof x === 'number')))
+        fail(where, `"image.${k}" must be an array of ${String(im.channels)} numbers`);
+    }
+  } else {
+    const tx = raw.text;
+    if (!isObj(tx)) fail(where, '"text" preprocessing is required for task "text"');
+    if (!isPosInt(tx.sequenceLength)) fail(where, '"text.sequenceLength" must be a positive integer');
+    if (tx.padding !== 'pre' && tx.padding !== 'post') fail(where, '"text.padding" must be "pre" or "post"');
+    if (tx.truncating !== 'pre' && tx.truncating !== 'post') fail(where, '"text.truncating" must be "pre" or "post"');
+    if (!isPosInt(tx.maxChars)) fail(where, '"text.maxChars" must be a positive integer');
+    const tk = tx.tokenizer;
+    if (!isObj(tk)) fail(where, '"text.tokenizer" is required');
+    if (tk.level !== 'word' && tk.level !== 'char') fail(where, '"text.tokenizer.level" must be "word" or "char"');
+    if (typeof tk.lower !== 'boolean') fail(where, '"text.tokenizer.lower" must be a boolean');
+    if (typeof tk.filters !== 'string' || typeof tk.split !== 'string') fail(where, '"text.tokenizer.filters/split" must be strings');
+    if (tk.oovToken !== null && typeof tk.oovToken !== 'string') fail(where, '"text.tokenizer.oovToken" must be a string or null');
+    if (tk.numWords !== null && !isPosInt(tk.numWords)) fail(where, '"text.tokenizer.numWords" must be a positive integer or null');
+    if (typeof tk.vocabFile !== 'string' || !tk.vocabFile) fail(where, '"text.tokenizer.vocabFile" must name a file');
+  }
+  return raw as unknown as ModelMetadata;
+}
