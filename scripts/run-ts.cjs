@@ -25,4 +25,5 @@ if (!entry) {
 }
 const abs = path.resolve(entry);
 process.argv = [process.argv[0], abs, ...args];
-require(abs);
+// Load it as the main module, so `require.main === module` holds in the entry file.
+require('node:module').runMain();
