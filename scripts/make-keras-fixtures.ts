@@ -1,0 +1,252 @@
+/**
+ * Writes the converter's own Keras fixtures (test/fixtures/keras/) in the layouts Keras uses:
+ * Keras 2 full-model .h5 (fixed-length string attrs, `:0` names), weights-only .h5 + to_json()
+ * architecture, Keras 3 .keras zips (config.json, metadata.json, model.weights.h5 with
+ * layers/<slot>/vars/<i>, a nested model, Bidirectional LSTM and GRU cells), a Keras 3 legacy
+ * .h5, and two models the converter must refuse. Uses h5wasm (a dev dependency) to write HDF5;
+ * the converter itself never uses it.
+ *
+ *   node scripts/run-ts.cjs scripts/make-keras-fixtures.ts
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  FIXTURES, K2_MLP_CONFIG, K2_MLP_LAYERS, K2_MLP_WEIGHTS, K2_CUDNN_CONFIG, K2_CUDNN_WEIGHTS, K2_CNN_CONFIG, K2_CNN_LAYER_NAMES, K2_CNN_WEIGHTS, K3_LEGACY_CONFIG, K3_LEGACY_WEIGHTS, K3_NESTED_CONFIG,
+  K3_NESTED_WEIGHTS, K3_RNN_CONFIG, K3_RNN_WEIGHTS, materialize, weightsFor,
+} from '../test/fixtures/keras/spec';
+import { writeZip } from '../test/fixtures/keras/zip-writer';
+
+const OUT = path.resolve(__dirname, '../test/fixtures/keras');
+
+type H5 = typeof import('h5wasm');
+// h5wasm ships ESM only (exports "import" condition), so it is loaded with a dynamic import
+let h5wasm: H5;
+
+type H5File = InstanceType<H5['File']>;
+type H5Group = ReturnType<H5File['create_group']>;
+
+function fixedStrings(g: H5Group | H5File, name: string, values: string[]): void {
+  const len = Math.max(1, ...values.map((v) => Buffer.byteLength(v)));
+  // h5py stores an empty list as a float64 array of shape (0,); h5wasm cannot write a zero-size
+  // attribute, so the attribute is left out (read the same way: no weights)
+  if (values.length === 0) return;
+  g.create_attribute(name, values, [values.length], `A${len}`);
+}
+
+/** create_dataset at a relative path, creating intermediate groups as h5py does */
+function putDataset(g: H5Group, rel: string, values: Float32Array | Float64Array, shape: number[], extra: Record<string, unknown> = {}, dtype = '<f'): void {
+  const parts = rel.split('/');
+  let cur = g;
+  for (const p of parts.slice(0, -1)) cur = (cur.get(p) as H5Group | null) ?? cur.create_group(p);
+  cur.create_dataset({ name: parts[parts.length - 1] as string, data: values, shape, dtype, ...extra });
+}
+
+function withH5(build: (f: H5File) => void): Buffer {
+  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfix-')), 'x.h5');
+  const f = new h5wasm.File(tmp, 'w');
+  build(f);
+  f.close();
+  const data = fs.readFileSync(tmp);
+  fs.rmSync(path.dirname(tmp), { recursive: true, force: true });
+  return data;
+}
+
+function k2Full(): Buffer {
+  const ws = materialize(K2_CNN_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.4.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_CNN_CONFIG));
+    f.create_attribute('training_config', JSON.stringify({ loss: 'categorical_crossentropy' }));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', K2_CNN_LAYER_NAMES);
+    mw.create_attribute('backend', 'tensorflow');
+    mw.create_attribute('keras_version', '2.4.0');
+    for (const layer of K2_CNN_LAYER_NAMES) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
+    }
+    // optimizer state must be ignored
+    f.create_group('optimizer_weights').create_dataset({ name: 'iter', data: new Float32Array([3]), shape: [1], dtype: '<f' });
+  });
+}
+
+function k2Cudnn(): Buffer {
+  const ws = materialize(K2_CUDNN_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.2.4');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_CUDNN_CONFIG));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', ['cu_dnnlstm', 'dense']);
+    for (const layer of ['cu_dnnlstm', 'dense']) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+/** new-style groups (h5py track_order=True): link messages, dense link storage and attribute info */
+function k2Tracked(): Buffer {
+  const ws = materialize(K2_MLP_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.11.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_MLP_CONFIG));
+    const mw = f.create_group('model_weights', true);
+    mw.create_attribute('layer_names', K2_MLP_LAYERS, [K2_MLP_LAYERS.length], 'S');
+    mw.create_attribute('backend', 'tensorflow');
+    mw.create_attribute('keras_version', '2.11.0');
+    for (const layer of K2_MLP_LAYERS) {
+      const g = mw.create_group(layer, true);
+      const mine = ws.filter((w) => w.layer === layer);
+      // h5py writes an empty float64 array here; h5wasm cannot write zero-size attributes, and
+      // a missing attribute is read the same way (no weights)
+      if (mine.length === 0) continue;
+      g.create_attribute('weight_names', mine.map((w) => `${w.name}:0`), [mine.length], 'S');
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+function k2Weights(): Buffer {
+  const ws = materialize(K2_CNN_WEIGHTS);
+  return withH5((f) => {
+    // Keras splits attributes over 64 KB into layer_names0, layer_names1, ...; exercise that
+    fixedStrings(f, 'layer_names0', K2_CNN_LAYER_NAMES.slice(0, 2));
+    fixedStrings(f, 'layer_names1', K2_CNN_LAYER_NAMES.slice(2));
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('keras_version', '2.4.0');
+    for (const layer of K2_CNN_LAYER_NAMES) {
+      const g = f.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) {
+        // the big kernel is chunked + deflated to exercise the chunk B-tree and zlib path
+        const big = w.shape.length === 2 && w.values.length > 100;
+        putDataset(g, `${w.name}:0`, w.values, w.shape, big ? { chunks: [48, 3], compression: 'gzip' } : {});
+      }
+    }
+  });
+}
+
+function k3WeightsH5(ws: { k3path?: string; values: Float32Array; shape: number[] }[], emptyLayers: string[]): Buffer {
+  return withH5((f) => {
+    const groups = new Map<string, H5Group>();
+    const ensure = (p: string): H5Group => {
+      const hit = groups.get(p);
+      if (hit) return hit;
+      const i = p.lastIndexOf('/');
+      const parent = i < 0 ? (f as unknown as H5Group) : ensure(p.slice(0, i));
+      const g = parent.create_group(i < 0 ? p : p.slice(i + 1));
+      groups.set(p, g);
+      return g;
+    };
+    for (const e of emptyLayers) ensure(`layers/${e}/vars`);
+    for (const w of ws) {
+      const p = w.k3path as string;
+      const i = p.lastIndexOf('/');
+      ensure(p.slice(0, i)).create_dataset({ name: p.slice(i + 1), data: w.values, shape: w.shape, dtype: '<f' });
+    }
+    ensure('optimizer/vars').create_dataset({ name: '0', data: new Float32Array([1]), shape: [1], dtype: '<f' });
+    ensure('vars');
+  });
+}
+
+function k3Zip(config: unknown, weightsH5: Buffer, version = '3.5.0'): Buffer {
+  return writeZip([
+    { name: 'metadata.json', data: Buffer.from(JSON.stringify({ keras_version: version, date_saved: '2026-11-24@19:00:00' })) },
+    { name: 'config.json', data: Buffer.from(JSON.stringify(config)) },
+    { name: 'model.weights.h5', data: weightsH5, deflate: false },
+  ]);
+}
+
+function k3Legacy(): Buffer {
+  const ws = materialize(K3_LEGACY_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '3.5.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K3_LEGACY_CONFIG));
+    const mw = f.create_group('model_weights');
+    mw.create_attribute('layer_names', ['dense', 'dense_1', 'top_level_model_weights'], [3], 'S');
+    mw.create_attribute('backend', 'tensorflow');
+    mw.create_attribute('keras_version', '3.5.0');
+    for (const layer of ['dense', 'dense_1']) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      g.create_attribute('weight_names', mine.map((w) => w.name), [mine.length], 'S');
+      for (const w of mine) {
+        // a float64 bias exercises float64 → float32 narrowing (h5wasm cannot write big-endian)
+        if (w.name.endsWith('dense_1/bias')) putDataset(g, w.name, Float64Array.from(w.values), w.shape, {}, '<d');
+        else putDataset(g, w.name, w.values, w.shape);
+      }
+    }
+    mw.create_group('top_level_model_weights');
+  });
+}
+
+function gruResetAfter(): Buffer {
+  const cfg = JSON.parse(JSON.stringify(K3_RNN_CONFIG)) as typeof K3_RNN_CONFIG;
+  const layers = cfg.config.layers as { class_name: string; config: Record<string, unknown> }[];
+  const gru = layers.find((l) => l.class_name === 'GRU');
+  if (gru) gru.config.reset_after = true;
+  const ws = materialize(K3_RNN_WEIGHTS).map((w) => (w.k3path === 'layers/gru/cell/vars/2' ? { ...w, shape: [2, 6], values: weightsFor(99, [2, 6]) } : w));
+  return k3Zip(cfg, k3WeightsH5(ws, ['dense']));
+}
+
+function lambda(): Buffer {
+  const cfg = JSON.parse(JSON.stringify(K2_CNN_CONFIG)) as typeof K2_CNN_CONFIG;
+  (cfg.config.layers as unknown[]).splice(3, 0, {
+    class_name: 'Lambda',
+    config: { name: 'lambda', trainable: true, dtype: 'float32', function: ['4wEAAAAAAAAAAQAAAAIAAABDAAAAcwgAAAB8AGQBFABTACkCTukCAAAAqQApAdoBeHIBAAAAcgEAAAD6Bzxzdmc+', null, null], function_type: 'lambda', module: '__main__', output_shape: null, output_shape_type: 'raw', output_shape_module: null, arguments: {} },
+  });
+  const ws = materialize(K2_CNN_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.4.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(cfg));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', K2_CNN_LAYER_NAMES);
+    for (const layer of K2_CNN_LAYER_NAMES) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  h5wasm = (await import('h5wasm/node')) as H5;
+  await h5wasm.ready;
+  fs.mkdirSync(OUT, { recursive: true });
+  const files: [string, Buffer][] = [
+    [FIXTURES.k2Full, k2Full()],
+    [FIXTURES.k2Weights, k2Weights()],
+    [FIXTURES.k2Cudnn, k2Cudnn()],
+    [FIXTURES.k2Tracked, k2Tracked()],
+    [FIXTURES.k2Arch, Buffer.from(JSON.stringify({ ...K2_CNN_CONFIG, keras_version: '2.4.0', backend: 'tensorflow' }))],
+    [FIXTURES.k3Nested, k3Zip(K3_NESTED_CONFIG, k3WeightsH5(materialize(K3_NESTED_WEIGHTS), ['input_layer', 'sequential/layers/leaky_re_lu']))],
+    [FIXTURES.k3Rnn, k3Zip(K3_RNN_CONFIG, k3WeightsH5(materialize(K3_RNN_WEIGHTS), ['bidirectional']))],
+    [FIXTURES.k3Legacy, k3Legacy()],
+    [FIXTURES.gruResetAfter, gruResetAfter()],
+    [FIXTURES.lambda, lambda()],
+  ];
+  let total = 0;
+  for (const [name, data] of files) {
+    fs.writeFileSync(path.join(OUT, name), data);
+    total += data.length;
+    console.log(`${name.padEnd(32)} ${data.length} bytes`);
+  }
+  console.log(`total ${total} bytes in ${OUT}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,0 +1,341 @@
+/**
+ * Reads a Keras model file (HDF5 full model, HDF5 weights + architecture JSON, Keras 3 `.keras`
+ * zip) into a raw config plus weight arrays grouped by the layer that owns them, in the order
+ * the reference converter emits them. Detection is by magic bytes, never by extension.
+ */
+import { fail, ConvertError } from '../errors';
+import { Hdf5Error, Hdf5File, Hdf5Group, isHdf5 } from '../hdf5/reader';
+import { isZip, ZipArchive } from '../zip';
+import { isObj, type Json, type JsonObj } from './config';
+
+export interface RawWeight {
+  /** path of layer names from the top model to the layer owning this weight */
+  layerPath: string[];
+  /** stored name without `:0` (Keras 2 files); null when the file only has positions (Keras 3 zips) */
+  name: string | null;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: Float32Array | Int32Array;
+  /** source dtype before float64→float32 / int64→int32 narrowing */
+  sourceDtype: string;
+}
+
+export interface LoadedKeras {
+  format: 'h5-full' | 'h5-weights' | 'keras-v3';
+  kerasVersion: string;
+  backend: string;
+  modelConfig: JsonObj;
+  trainingConfig: Json | null;
+  weights: RawWeight[];
+  bytesRead: number;
+}
+
+export interface LoadOptions {
+  /** architecture for weights-only HDF5 files: Keras to_json() text, a tfjs model.json, or a full-model .h5 */
+  architecture?: Buffer;
+  architecturePath?: string;
+  onProgress?: (fraction: number) => void;
+}
+
+export function loadKeras(buf: Buffer, where: string, opts: LoadOptions = {}): LoadedKeras {
+  try {
+    if (isHdf5(buf)) return loadH5(buf, where, opts);
+    if (isZip(buf)) return loadKerasZip(buf, where, opts);
+  } catch (e) {
+    if (e instanceof Hdf5Error) throw new ConvertError('corrupt', `${where}: corrupt or truncated HDF5 file (${e.message})`);
+    if (e instanceof RangeError) throw new ConvertError('corrupt', `${where}: corrupt or truncated file (${e.message})`);
+    throw e;
+  }
+  if (buf.length === 0) fail('not-keras', `${where}: file is empty; expected a Keras .h5/.hdf5 or .keras file`);
+  const head = buf.subarray(0, 64).toString('latin1');
+  if (/^\s*[{[]/.test(head))
+    fail('not-keras', `${where}: this is a JSON file, not a Keras model; expected HDF5 (.h5) or a .keras zip (pass an architecture JSON with --architecture next to a weights .h5)`);
+  if (head.startsWith('\x89HDF')) fail('corrupt', `${where}: HDF5 signature is damaged (truncated or corrupt file)`);
+  fail('not-keras', `${where}: not a Keras model file (no HDF5 or zip signature); expected a .h5/.hdf5 or .keras file`);
+}
+
+function str(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  return null;
+}
+
+function strList(g: Hdf5Group, name: string): string[] | null {
+  const attrs = g.attrs();
+  const read = (v: unknown): string[] => {
+    if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+    if (typeof v === 'string') return [v];
+    return []; // an empty list may be stored as a float64 array of shape (0,)
+  };
+  if (attrs.has(name)) return read(attrs.get(name));
+  // Keras splits attributes over 64 KB into name0, name1, ...
+  if (!attrs.has(`${name}0`)) return null;
+  const out: string[] = [];
+  for (let i = 0; attrs.has(`${name}${i}`); i++) out.push(...read(attrs.get(`${name}${i}`)));
+  return out;
+}
+
+function parseJsonAttr(v: unknown, where: string, what: string): Json {
+  const s = str(v);
+  if (s === null) fail('corrupt', `${where}: attribute "${what}" is not a string`);
+  try {
+    return JSON.parse(s) as Json;
+  } catch {
+    fail('corrupt', `${where}: attribute "${what}" is not valid JSON`);
+  }
+}
+
+function datasetToWeight(ds: Hdf5Group, layerPath: string[], name: string | null, where: string): RawWeight {
+  if (!ds.isDataset()) fail('corrupt', `${where}: ${ds.path} is a group, expected a weight array`);
+  const v = ds.read();
+  let values: Float32Array | Int32Array;
+  let dtype: 'float32' | 'int32';
+  if (v.values instanceof Float32Array) {
+    values = v.values;
+    dtype = 'float32';
+  } else if (v.values instanceof Int32Array) {
+    values = v.values;
+    dtype = 'int32';
+  } else {
+    values = Int32Array.from(v.values);
+    dtype = 'int32';
+  }
+  return { layerPath, name, shape: v.shape, dtype, values, sourceDtype: v.dtype };
+}
+
+/** parses architecture JSON given beside a weights-only file: Keras to_json(), a bare config, or a tfjs model.json */
+export function parseArchitecture(buf: Buffer, where: string): { config: JsonObj; kerasVersion: string | null; backend: string | null } {
+  if (isHdf5(buf)) {
+    let a;
+    try {
+      a = new Hdf5File(buf).root.attrs();
+    } catch (e) {
+      fail('usage', `${where}: architecture file is a corrupt HDF5 file (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (!a.has('model_config')) fail('usage', `${where}: architecture .h5 has no model_config; expected a full-model .h5 or Keras model.to_json() output`);
+    const cfg = parseJsonAttr(a.get('model_config'), where, 'model_config');
+    if (!isObj(cfg)) fail('usage', `${where}: model_config is not an object`);
+    return { config: cfg, kerasVersion: str(a.get('keras_version')), backend: str(a.get('backend')) };
+  }
+  let j: Json;
+  try {
+    j = JSON.parse(buf.toString('utf8')) as Json;
+  } catch {
+    fail('usage', `${where}: architecture file is not valid JSON`);
+  }
+  if (!isObj(j)) fail('usage', `${where}: architecture JSON must be an object (Keras model.to_json())`);
+  let cfg: Json = j;
+  let kv = typeof j.keras_version === 'string' ? j.keras_version : null;
+  let be = typeof j.backend === 'string' ? j.backend : null;
+  if (isObj(j.modelTopology)) {
+    const mt = j.modelTopology;
+    kv ??= typeof mt.keras_version === 'string' ? mt.keras_version : null;
+    be ??= typeof mt.backend === 'string' ? mt.backend : null;
+    cfg = mt.model_config ?? mt;
+  } else if (isObj(j.model_config)) cfg = j.model_config;
+  if (!isObj(cfg) || typeof cfg.class_name !== 'string') fail('usage', `${where}: architecture JSON has no "class_name"; expected Keras model.to_json() output`);
+  return { config: cfg, kerasVersion: kv, backend: be };
+}
+
+function loadH5(buf: Buffer, where: string, opts: LoadOptions): LoadedKeras {
+  const f = new Hdf5File(buf);
+  const root = f.root;
+  const rootAttrs = root.attrs();
+  const mw = root.get('model_weights');
+  let format: LoadedKeras['format'];
+  let weightsRoot: Hdf5Group;
+  let modelConfig: JsonObj;
+  let kerasVersion = str(rootAttrs.get('keras_version'));
+  let backend = str(rootAttrs.get('backend'));
+  let trainingConfig: Json | null = null;
+  if (rootAttrs.has('model_config')) {
+    const mc = parseJsonAttr(rootAttrs.get('model_config'), where, 'model_config');
+    if (!isObj(mc)) fail('corrupt', `${where}: model_config is not an object`);
+    modelConfig = mc;
+    if (rootAttrs.has('training_config')) {
+      try {
+        trainingConfig = parseJsonAttr(rootAttrs.get('training_config'), where, 'training_config');
+      } catch {
+        trainingConfig = null;
+      }
+    }
+    if (!mw) fail('missing-weights', `${where}: HDF5 model has model_config but no "model_weights" group (saved with include_optimizer only?)`);
+    format = 'h5-full';
+    weightsRoot = mw;
+    if (opts.architecture) {
+      // an explicit architecture overrides the embedded one (lets users fix a config)
+      const a = parseArchitecture(opts.architecture, opts.architecturePath ?? 'architecture');
+      modelConfig = a.config;
+    }
+  } else if (strList(root, 'layer_names') !== null || (mw && strList(mw, 'layer_names') !== null)) {
+    format = 'h5-weights';
+    weightsRoot = mw && strList(mw, 'layer_names') !== null ? mw : root;
+    if (!opts.architecture)
+      fail('usage', `${where}: this HDF5 file holds only weights (no model_config); pass the architecture JSON with --architecture model.json`);
+    const a = parseArchitecture(opts.architecture, opts.architecturePath ?? 'architecture');
+    modelConfig = a.config;
+    kerasVersion ??= a.kerasVersion;
+    backend ??= a.backend;
+  } else if (root.get('layers') || root.get('_layer_checkpoint_dependencies')) {
+    fail('usage', `${where}: this is a Keras 3 weights file (model.weights.h5); convert the .keras archive instead, or pass it with its config`);
+  } else {
+    fail('not-keras', `${where}: HDF5 file has neither "model_config" nor "layer_names"; it is not a Keras model or weights file`);
+  }
+  if (mw) {
+    const a = mw.attrs();
+    kerasVersion ??= str(a.get('keras_version'));
+    backend ??= str(a.get('backend'));
+  }
+  kerasVersion ??= guessKerasVersion(modelConfig);
+  backend ??= kerasVersion.startsWith('1') ? 'theano' : 'tensorflow';
+
+  const layerNames = strList(weightsRoot, 'layer_names') ?? [];
+  // Reference order: full models iterate the model_weights group (byte order); weights-only
+  // files iterate the root layer_names attribute.
+  const order = format === 'h5-full' ? weightsRoot.keys() : layerNames;
+  const known = new Set(layerNames);
+  const weights: RawWeight[] = [];
+  const total = Math.max(1, order.length);
+  order.forEach((layerName, i) => {
+    opts.onProgress?.(i / total);
+    if (format === 'h5-full' && known.size > 0 && !known.has(layerName)) return;
+    const g = weightsRoot.get(layerName);
+    if (!g) fail('missing-weights', `${where}: layer "${layerName}" is listed in layer_names but has no weight group`);
+    if (g.isDataset()) return;
+    const names = strList(g, 'weight_names') ?? [];
+    for (const wn of names) {
+      const ds = g.get(wn);
+      if (!ds) fail('missing-weights', `${where}: weight "${wn}" of layer "${layerName}" is listed but missing from the file`);
+      weights.push(datasetToWeight(ds, [layerName], wn.replace(/:0$/, ''), where));
+    }
+  });
+  opts.onProgress?.(1);
+  return { format, kerasVersion, backend, modelConfig, trainingConfig, weights, bytesRead: buf.length };
+}
+
+function guessKerasVersion(cfg: JsonObj): string {
+  const text = JSON.stringify(cfg);
+  if (/"(output_dim|nb_filter|border_mode|dim_ordering)"/.test(text)) return '1';
+  if (/"(batch_shape|registered_name)"/.test(text)) return '3';
+  return '2';
+}
+
+// ---------------------------------------------------------------- Keras 3 zip
+
+/** Keras `naming.to_snake_case` */
+export function toSnakeCase(name: string): string {
+  let s = name.replace(/\W+/g, '');
+  s = s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2');
+  s = s.replace(/([a-z])([A-Z])/g, '$1_$2');
+  return s.toLowerCase();
+}
+
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+function loadKerasZip(buf: Buffer, where: string, opts: LoadOptions): LoadedKeras {
+  const zip = new ZipArchive(buf, where);
+  for (const need of ['config.json', 'model.weights.h5'])
+    if (!zip.entries.has(need)) fail(need === 'config.json' ? 'not-keras' : 'missing-weights', `${where}: zip archive has no ${need}; expected a Keras 3 .keras file`);
+  const cfgEntry = zip.entries.get('config.json');
+  if (cfgEntry && cfgEntry.size > MAX_JSON_BYTES) fail('zip-unsafe', `${where}: config.json is implausibly large`);
+  let config: Json;
+  try {
+    config = JSON.parse(zip.read('config.json').toString('utf8')) as Json;
+  } catch (e) {
+    if (e instanceof ConvertError) throw e;
+    fail('corrupt', `${where}: config.json is not valid JSON`);
+  }
+  if (!isObj(config) || typeof config.class_name !== 'string') fail('corrupt', `${where}: config.json is not a Keras model config`);
+  let kerasVersion = '3';
+  if (zip.entries.has('metadata.json')) {
+    try {
+      const m = JSON.parse(zip.read('metadata.json').toString('utf8')) as Json;
+      if (isObj(m) && typeof m.keras_version === 'string') kerasVersion = m.keras_version;
+    } catch {
+      /* metadata is informational */
+    }
+  }
+  const h5buf = zip.read('model.weights.h5');
+  if (!isHdf5(h5buf)) fail('corrupt', `${where}: model.weights.h5 inside the archive is not an HDF5 file`);
+  const f = new Hdf5File(h5buf);
+  const weights: RawWeight[] = [];
+  collectContainer(config, f.root, [], weights, where, opts);
+  opts.onProgress?.(1);
+  return { format: 'keras-v3', kerasVersion, backend: 'tensorflow', modelConfig: config, trainingConfig: null, weights, bytesRead: buf.length };
+}
+
+function containerGroup(g: Hdf5Group): Hdf5Group | undefined {
+  return g.get('layers') ?? g.get('_layer_checkpoint_dependencies');
+}
+
+function collectContainer(model: JsonObj, g: Hdf5Group, path: string[], out: RawWeight[], where: string, opts: LoadOptions): void {
+  const cfg = model.config;
+  const layers = isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers.filter(isObj) : [];
+  const lg = containerGroup(g);
+  const used = new Map<string, number>();
+  const isSeq = model.class_name === 'Sequential';
+  layers.forEach((layer, i) => {
+    if (path.length === 0) opts.onProgress?.(i / Math.max(1, layers.length));
+    const cn = String(layer.class_name);
+    if (isSeq && cn === 'InputLayer') return; // Sequential.layers hides its InputLayer
+    let slot = toSnakeCase(cn);
+    const n = used.get(slot);
+    if (n === undefined) used.set(slot, 0);
+    else {
+      used.set(slot, n + 1);
+      slot = `${slot}_${n + 1}`;
+    }
+    const lc = layer.config;
+    const name = isObj(lc) && typeof lc.name === 'string' ? lc.name : slot;
+    // Slot by class name; if that group is absent, fall back to the `name` attribute Keras >= 3.6
+    // writes on `vars` groups, then to a group named like the layer.
+    let sg = lg?.get(slot);
+    if (lg && !sg) sg = byVarsName(lg).get(name) ?? lg.get(name);
+    if (cn === 'Sequential' || cn === 'Functional' || cn === 'Model') {
+      if (sg) collectContainer(layer, sg, [...path, name], out, where, opts);
+      return;
+    }
+    if (!sg) return; // layer without state; missing weights are caught when names are resolved
+    for (const ds of collectVars(sg)) out.push(datasetToWeight(ds, [...path, name], null, where));
+  });
+}
+
+const SUB_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer'];
+
+function collectVars(g: Hdf5Group): Hdf5Group[] {
+  const out: Hdf5Group[] = [];
+  const vars = g.get('vars');
+  if (vars) {
+    const idx = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+    for (const k of idx) out.push(vars.get(k) as Hdf5Group);
+  }
+  // SeedGenerator state (random layers, Dropout in some Keras 3 versions) is not a model weight
+  const subs = g.keys().filter((k) => k !== 'vars' && !k.startsWith('seed_generator') && !(g.get(k) as Hdf5Group).isDataset());
+  subs.sort((a, b) => {
+    const ia = SUB_ORDER.indexOf(a);
+    const ib = SUB_ORDER.indexOf(b);
+    return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
+  });
+  for (const s of subs) out.push(...collectVars(g.get(s) as Hdf5Group));
+  return out;
+}
+
+/** the `name` attribute Keras >= 3.6 writes on a layer's `vars` group, if any */
+function varsName(g: Hdf5Group | undefined): string | null {
+  const v = g?.get('vars')?.attr('name');
+  return typeof v === 'string' ? v : null;
+}
+
+const varsNameCache = new WeakMap<Hdf5Group, Map<string, Hdf5Group>>();
+function byVarsName(lg: Hdf5Group): Map<string, Hdf5Group> {
+  let m = varsNameCache.get(lg);
+  if (!m) {
+    m = new Map();
+    for (const k of lg.keys()) {
+      const g = lg.get(k);
+      const n = varsName(g);
+      if (g && n !== null) m.set(n, g);
+    }
+    varsNameCache.set(lg, m);
+  }
+  return m;
+}

@@ -1,0 +1,6 @@
+/** Process entry for the CLI (bin/tensorlens.js bundles this file). */
+import { runCli } from './cli';
+
+void runCli(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

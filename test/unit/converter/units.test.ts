@@ -1,0 +1,181 @@
+/** Pure pieces: config translation rules, quantization arithmetic, fnmatch, snake_case slots. */
+import { translateModelConfig, type JsonObj } from '../../../src/converter/keras/config';
+import { toSnakeCase } from '../../../src/converter/keras/load';
+import { affineQuantize, floatToHalf, fnmatchToRegExp, packWeights, roundHalfEven } from '../../../src/converter/weights';
+import { halfToFloat, Hdf5File } from '../../../src/converter/hdf5/reader';
+import { convertKeras } from '../../../src/converter/convert';
+import { FIXTURES } from '../../fixtures/keras/spec';
+import { parseVocab } from '../../../src/converter/metadata';
+import { ensureCpuBackend, fixture, tf } from './helpers';
+
+beforeAll(async () => {
+  await ensureCpuBackend();
+});
+
+const seq = (layers: unknown[]): JsonObj => ({ class_name: 'Sequential', config: { name: 's', layers } }) as JsonObj;
+const layerCfg = (r: { config: JsonObj }, i: number): JsonObj => ((r.config.config as JsonObj).layers as JsonObj[])[i] as JsonObj;
+
+describe('config translation', () => {
+  it('Keras 3 hard_sigmoid is refused, Keras 2 hard_sigmoid is kept', () => {
+    const m = seq([{ class_name: 'Dense', config: { name: 'd', units: 1, activation: 'hard_sigmoid' } }]);
+    expect(translateModelConfig(m, '3.4.1').problems[0]?.reason).toMatch(/hard_sigmoid/);
+    expect(translateModelConfig(m, '2.15.0').problems).toEqual([]);
+  });
+  it('augmentation layers become linear Activations keeping name and input shape', () => {
+    const r = translateModelConfig(seq([{ class_name: 'RandomFlip', config: { name: 'flip', mode: 'horizontal', batch_input_shape: [null, 4, 4, 3] } }]), '2.12.0');
+    expect(layerCfg(r, 0)).toEqual({ class_name: 'Activation', config: { name: 'flip', trainable: false, dtype: 'float32', activation: 'linear', batch_input_shape: [null, 4, 4, 3] } });
+    expect(r.identities).toEqual(['flip']);
+  });
+  it('Normalization becomes BatchNormalization; inverted Normalization is refused', () => {
+    const r = translateModelConfig(seq([{ class_name: 'Normalization', config: { name: 'n', axis: [-1], mean: null, variance: null } }]), '2.12.0');
+    expect(layerCfg(r, 0).class_name).toBe('BatchNormalization');
+    expect(r.normalizations).toEqual(['n']);
+    const bad = translateModelConfig(seq([{ class_name: 'Normalization', config: { name: 'n', axis: -1, invert: true } }]), '3.0.0');
+    expect(bad.problems[0]?.className).toBe('Normalization');
+  });
+  it('Keras 1 layers and keys are translated', () => {
+    const r = translateModelConfig(
+      seq([
+        { class_name: 'Convolution1D', config: { name: 'c', nb_filter: 4, filter_length: 3, border_mode: 'same', subsample_length: 1, activation: 'relu', batch_input_shape: [null, 10, 2] } },
+        { class_name: 'GRU', config: { name: 'g', output_dim: 5, activation: 'tanh', inner_activation: 'hard_sigmoid' } },
+        { class_name: 'Dense', config: { name: 'd', output_dim: 2, activation: 'softmax' } },
+      ]),
+      '1.2.2',
+    );
+    expect(r.problems).toEqual([]);
+    expect(layerCfg(r, 0)).toMatchObject({ class_name: 'Conv1D', config: { filters: 4, kernel_size: [3], padding: 'same' } });
+    expect(layerCfg(r, 1)).toMatchObject({ class_name: 'GRU', config: { units: 5, recurrent_activation: 'hard_sigmoid', reset_after: false } });
+    expect(layerCfg(r, 2)).toMatchObject({ class_name: 'Dense', config: { units: 2 } });
+  });
+  it('custom classes are reported as custom', () => {
+    const r = translateModelConfig(seq([{ class_name: 'MyLayer', config: { name: 'mine' } }]), '2.10.0');
+    expect(r.problems[0]).toMatchObject({ layer: 'mine', className: 'MyLayer', custom: true });
+  });
+});
+
+describe('Keras 3 slot names', () => {
+  it.each([
+    ['Conv2D', 'conv2d'], ['BatchNormalization', 'batch_normalization'], ['LSTM', 'lstm'], ['MaxPooling2D', 'max_pooling2d'],
+    ['GlobalAveragePooling2D', 'global_average_pooling2d'], ['LeakyReLU', 'leaky_re_lu'], ['PReLU', 'p_re_lu'], ['Conv2DTranspose', 'conv2d_transpose'],
+  ])('%s → %s', (cls, slot) => expect(toSnakeCase(cls)).toBe(slot));
+});
+
+describe('quantization arithmetic', () => {
+  it('rounds half to even like numpy', () => {
+    expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6].map(roundHalfEven)).toEqual([0, 2, 2, -0, -2, 2, 3]);
+  });
+  it('nudges the zero point so 0 is exactly representable', () => {
+    const { q, min, scale } = affineQuantize(new Float32Array([-1, 0, 0.3, 2]), 'uint8');
+    const zp = Math.round(-min / scale);
+    expect(Math.abs(zp * scale + min)).toBeLessThan(1e-12);
+    expect(q[1]).toBe(zp);
+  });
+  it('constant tensors quantize to zeros with scale 1', () => {
+    expect(affineQuantize(new Float32Array([3, 3, 3]), 'uint16')).toMatchObject({ min: 3, scale: 1 });
+  });
+  it('float16 matches IEEE half and tfjs-core decodes it', () => {
+    for (const v of [0, 1, -2, 0.1, 65504, 1e-6, 3.14159, -0.000061035156]) {
+      const h = floatToHalf(v);
+      expect(Math.abs(halfToFloat(h) - v)).toBeLessThanOrEqual(Math.abs(v) * 2 ** -11 + 2 ** -25);
+    }
+    expect(floatToHalf(1)).toBe(0x3c00);
+    expect(floatToHalf(-2)).toBe(0xc000);
+    expect(floatToHalf(70000)).toBe(0x7c00);
+  });
+  it('tfjs-core decodes what packWeights writes', () => {
+    const vals = new Float32Array([-0.7, -0.1, 0, 0.25, 0.9, 1.3]);
+    for (const dtype of ['uint8', 'uint16', 'float16'] as const) {
+      const p = packWeights([{ name: 'w', shape: [6], dtype: 'float32', values: vals }], { quantize: [{ dtype, patterns: [] }] });
+      const spec = p.manifest[0]?.weights ?? [];
+      const data = p.shards[0]?.data as Buffer;
+      const buf = new Uint8Array(data).buffer;
+      const t = tf.io.decodeWeights(buf, spec as never).w as ReturnType<typeof tf.tensor>;
+      const got = t.dataSync();
+      for (let i = 0; i < vals.length; i++) expect(Math.abs((got[i] as number) - (vals[i] as number))).toBeLessThan(dtype === 'uint8' ? 0.01 : 1e-3);
+      t.dispose();
+    }
+  });
+  it('fnmatch: * spans "/", ? is one char, [..] a class', () => {
+    expect(fnmatchToRegExp('dense*').test('dense_1/kernel')).toBe(true);
+    expect(fnmatchToRegExp('*/bias').test('conv2d/bias')).toBe(true);
+    expect(fnmatchToRegExp('conv?d/kernel').test('conv2d/kernel')).toBe(true);
+    expect(fnmatchToRegExp('dense_[12]/*').test('dense_3/kernel')).toBe(false);
+  });
+});
+
+describe('vocabulary files', () => {
+  it('plain word index and Tokenizer.to_json()', () => {
+    expect(parseVocab('{"a": 1, "b": 2}', 'v.json').wordIndex).toEqual({ a: 1, b: 2 });
+    expect(() => parseVocab('{"a": 0}', 'v.json')).toThrow(/v.json: index of "a" must be an integer >= 1/);
+    const tok = parseVocab(JSON.stringify({ class_name: 'Tokenizer', config: { char_level: true, lower: false, word_index: '{"x": 1}' } }), 't.json');
+    expect(tok).toMatchObject({ level: 'char', lower: false, wordIndex: { x: 1 } });
+  });
+});
+
+describe('HDF5 reader', () => {
+  it('honours the base address of a file with a userblock', () => {
+    const src = fixture(FIXTURES.k2Full);
+    const withUserblock = Buffer.concat([Buffer.alloc(512, 0x20), src]);
+    // fixtures use superblock v2: base address at byte 12 of the superblock
+    withUserblock.writeBigUInt64LE(512n, 512 + 12);
+    expect(new Hdf5File(withUserblock).root.get('model_weights')?.keys()).toEqual(['batch_normalization', 'conv2d', 'dense', 'flatten']);
+  });
+  it('reads split attributes (layer_names0, layer_names1) and narrows float64 weights', async () => {
+    const r = await convertKeras(fixture(FIXTURES.k3Legacy), { inputPath: 'x', validate: false });
+    expect(r.report.warnings.join(' ')).toMatch(/1 weight\(s\) narrowed from float64 to 32 bits/);
+    const w = await convertKeras(fixture(FIXTURES.k2Weights), { inputPath: 'x', validate: false, architecture: fixture(FIXTURES.k2Arch) });
+    expect(w.report.weightCount).toBe(8);
+  });
+});
+
+describe('Keras 1 functional Model', () => {
+  it('translates InputLayer, Merge(concat) and inbound nodes', async () => {
+    const k1 = {
+      class_name: 'Model',
+      config: {
+        name: 'model_1',
+        layers: [
+          { class_name: 'InputLayer', name: 'input_1', inbound_nodes: [], config: { name: 'input_1', batch_input_shape: [null, 3], input_dtype: 'float32', sparse: false } },
+          { class_name: 'Dense', name: 'dense_1', inbound_nodes: [[['input_1', 0, 0]]], config: { name: 'dense_1', output_dim: 2, activation: 'relu' } },
+          { class_name: 'Dense', name: 'dense_2', inbound_nodes: [[['input_1', 0, 0]]], config: { name: 'dense_2', output_dim: 2, activation: 'tanh' } },
+          { class_name: 'Merge', name: 'merge_1', inbound_nodes: [[['dense_1', 0, 0], ['dense_2', 0, 0]]], config: { name: 'merge_1', mode: 'concat', concat_axis: -1 } },
+        ],
+        input_layers: [['input_1', 0, 0]],
+        output_layers: [['merge_1', 0, 0]],
+      },
+    };
+    const r = translateModelConfig(k1, '1.2.2');
+    expect(r.problems).toEqual([]);
+    const { buildModel } = await import('../../../src/converter/tfjs-host');
+    const m = await buildModel(r.config);
+    expect(m.outputs[0]?.shape).toEqual([null, 4]);
+    m.dispose();
+  });
+});
+
+describe('subclassed models', () => {
+  it('are refused with a reason', () => {
+    expect(() => translateModelConfig({ class_name: 'MyModel', config: { name: 'm' } }, '3.3.0')).toThrow(/subclassed Keras model/);
+  });
+});
+
+describe('Sequential without an InputLayer', () => {
+  it('takes the input shape from build_input_shape', () => {
+    const r = translateModelConfig(
+      { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Dense', config: { name: 'd', units: 2 } }], build_input_shape: { class_name: '__tuple__', items: [null, 7] } } },
+      '3.1.0',
+    );
+    expect((layerCfg(r, 0).config as JsonObj).batch_input_shape).toEqual([null, 7]);
+  });
+});
+
+describe('options TF.js would silently ignore', () => {
+  it.each([
+    [{ class_name: 'GlobalAveragePooling2D', config: { name: 'g', keepdims: true } }, /keepdims/],
+    [{ class_name: 'Conv2D', config: { name: 'c', filters: 4, kernel_size: [3, 3], groups: 2 } }, /grouped convolution/],
+    [{ class_name: 'ReLU', config: { name: 'r', negative_slope: 0.1, threshold: 0 } }, /negative_slope or threshold/],
+    [{ class_name: 'LSTM', config: { name: 'l', units: 2, time_major: true } }, /time_major/],
+  ])('%j is refused', (layer, re) => {
+    expect(translateModelConfig(seq([layer]), '2.15.0').problems[0]?.reason).toMatch(re);
+  });
+});
