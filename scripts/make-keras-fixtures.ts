@@ -16,6 +16,7 @@ import {
   K3_NESTED_WEIGHTS, K3_RNN_CONFIG, K3_RNN_WEIGHTS, materialize, weightsFor,
 } from '../test/fixtures/keras/spec';
 import { writeZip } from '../test/fixtures/keras/zip-writer';
+import { floatToHalf } from '../src/converter/weights';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/keras');
 
@@ -42,9 +43,9 @@ function putDataset(g: H5Group, rel: string, values: Float32Array | Float64Array
   cur.create_dataset({ name: parts[parts.length - 1] as string, data: values, shape, dtype, ...extra });
 }
 
-function withH5(build: (f: H5File) => void): Buffer {
+function withH5(build: (f: H5File) => void, libver?: 'latest'): Buffer {
   const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfix-')), 'x.h5');
-  const f = new h5wasm.File(tmp, 'w');
+  const f = libver ? new h5wasm.File(tmp, 'w', { libver }) : new h5wasm.File(tmp, 'w');
   build(f);
   f.close();
   const data = fs.readFileSync(tmp);
@@ -112,6 +113,96 @@ function k2Tracked(): Buffer {
       for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
     }
   });
+}
+
+/**
+ * The Keras 2 CNN written with libver='latest' (h5py `libver="latest"`, HDF5 ≥ 1.10 defaults):
+ * superblock v3, v2 object headers, dense attribute storage with a "huge" (> 4 KB) fractal-heap
+ * attribute, and every newer chunk index: fixed array (gzip), extensible array (maxshape),
+ * v2 B-tree (two unlimited dims), shuffle and fletcher32 filters, single chunk.
+ */
+function k2Latest(): Buffer {
+  const ws = materialize(K2_CNN_WEIGHTS);
+  const layouts: Record<string, Record<string, unknown>> = {
+    'conv2d/kernel': { chunks: [2, 2, 3, 2], compression: 'gzip' },
+    'conv2d/bias': { chunks: [1], maxshape: [null] },
+    'batch_normalization/gamma': { chunks: [2], compression: 2, compression_opts: [4] },
+    'batch_normalization/beta': { chunks: [2], compression: 3, compression_opts: [] },
+    'batch_normalization/moving_mean': { chunks: [4], compression: 'gzip' },
+    'dense/kernel': { chunks: [10, 2], maxshape: [null, null], compression: 'gzip' },
+    'dense/bias': { chunks: [1], maxshape: [null], compression: 'gzip' },
+  };
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.4.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_CNN_CONFIG));
+    const mw = f.create_group('model_weights');
+    // > 8 attributes → dense attribute storage; a 4-name × 2000-byte fixed-length attribute is
+    // larger than the fractal heap's managed-object limit, so it is stored as a huge object
+    mw.create_attribute('layer_names', K2_CNN_LAYER_NAMES, [K2_CNN_LAYER_NAMES.length], 'S2000');
+    mw.create_attribute('backend', 'tensorflow');
+    mw.create_attribute('keras_version', '2.4.0');
+    for (let i = 0; i < 8; i++) mw.create_attribute(`note_${i}`, `extra attribute ${i}`);
+    for (const layer of K2_CNN_LAYER_NAMES) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape, layouts[w.name] ?? {});
+    }
+  }, 'latest');
+}
+
+/** datatype messages (version 1) h5wasm writes for <f4 and <f8, and the ones patched in */
+const F32_LE = Buffer.from([0x11, 0x20, 0x1f, 0x00, 4, 0, 0, 0, 0, 0, 32, 0, 23, 8, 0, 23, 0x7f, 0, 0, 0]);
+const F64_LE = Buffer.from([0x11, 0x20, 0x3f, 0x00, 8, 0, 0, 0, 0, 0, 64, 0, 52, 11, 0, 52, 0xff, 0x03, 0, 0]);
+const F16_LE = Buffer.from([0x11, 0x20, 0x0f, 0x00, 2, 0, 0, 0, 0, 0, 16, 0, 10, 5, 0, 10, 0x0f, 0, 0, 0]);
+
+function replaceAll(buf: Buffer, from: Buffer, to: Buffer, expected: number): void {
+  let n = 0;
+  for (let i = buf.indexOf(from); i >= 0; i = buf.indexOf(from, i + 1), n++) to.copy(buf, i);
+  if (n !== expected) throw new Error(`patch: expected ${expected} matches, found ${n}`);
+}
+
+/**
+ * The Keras 2 CNN as written on a big-endian machine, with a float16 kernel (a `float16`
+ * policy model): h5wasm writes neither, so the file is written little-endian and patched —
+ * every float32 datatype message gets the big-endian bit and its data is byte-swapped, and the
+ * conv kernel (written as a float64 dataset whose first 2·n bytes are IEEE halves) gets a
+ * float16 datatype message.
+ */
+function k2BigEndianF16(): Buffer {
+  const ws = materialize(K2_CNN_WEIGHTS);
+  const out = withH5((f) => {
+    f.create_attribute('keras_version', '2.4.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_CNN_CONFIG));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', K2_CNN_LAYER_NAMES);
+    for (const layer of K2_CNN_LAYER_NAMES) {
+      const g = mw.create_group(layer);
+      const mine = ws.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) {
+        if (w.name !== 'conv2d/kernel') {
+          putDataset(g, `${w.name}:0`, w.values, w.shape);
+          continue;
+        }
+        const halves = Buffer.alloc(w.values.length * 8);
+        w.values.forEach((v, i) => halves.writeUInt16LE(floatToHalf(v), i * 2));
+        putDataset(g, `${w.name}:0`, new Float64Array(halves.buffer, halves.byteOffset, w.values.length), w.shape, {}, '<d');
+      }
+    }
+  });
+  replaceAll(out, F64_LE, F16_LE, 1);
+  replaceAll(out, F32_LE, Buffer.from([...F32_LE.subarray(0, 1), 0x21, ...F32_LE.subarray(2)]), 7);
+  for (const w of ws) {
+    if (w.name === 'conv2d/kernel') continue;
+    const le = Buffer.from(w.values.buffer, w.values.byteOffset, w.values.byteLength);
+    const at = out.indexOf(le);
+    if (at < 0 || out.indexOf(le, at + 1) >= 0) throw new Error(`patch: data of ${w.name} not found exactly once`);
+    Buffer.from(le).swap32().copy(out, at);
+  }
+  return out;
 }
 
 function k2Weights(): Buffer {
@@ -230,6 +321,8 @@ async function main(): Promise<void> {
     [FIXTURES.k2Weights, k2Weights()],
     [FIXTURES.k2Cudnn, k2Cudnn()],
     [FIXTURES.k2Tracked, k2Tracked()],
+    [FIXTURES.k2Latest, k2Latest()],
+    [FIXTURES.k2BigEndianF16, k2BigEndianF16()],
     [FIXTURES.k2Arch, Buffer.from(JSON.stringify({ ...K2_CNN_CONFIG, keras_version: '2.4.0', backend: 'tensorflow' }))],
     [FIXTURES.k3Nested, k3Zip(K3_NESTED_CONFIG, k3WeightsH5(materialize(K3_NESTED_WEIGHTS), ['input_layer', 'sequential/layers/leaky_re_lu']))],
     [FIXTURES.k3Rnn, k3Zip(K3_RNN_CONFIG, k3WeightsH5(materialize(K3_RNN_WEIGHTS), ['bidirectional']))],

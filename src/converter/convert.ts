@@ -220,7 +220,7 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
 
   // ---- config
   let backend = loaded.backend;
-  const { config, problems, dialect, normalizations, identities, cudnnLstms } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
+  const { config, problems, dialect, normalizations, identities, cudnnLstms, resizings, causalConvs, tfOps } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
   if (dialect === 1) {
     const text = JSON.stringify(loaded.modelConfig);
     backend = /"dim_ordering":\s*"th"/.test(text) ? 'theano' : 'tensorflow';
@@ -244,6 +244,9 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     }
     raw = [...groups.values()].flatMap(mergeKeras1Gates);
   }
+  if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation)`);
+  if (resizings.length > 0)
+    warnings.push(`input Resizing layer(s) ${resizings.join(', ')} folded into the model input size: the model now expects images already resized to it (TF.js 4.22's Resizing layer is broken)`);
   if (identities.length > 0) {
     raw = raw.filter((w) => !identities.includes(w.layerPath[w.layerPath.length - 1] ?? ''));
     warnings.push(`inference no-op layer(s) ${identities.join(', ')} written as linear Activation`);
@@ -258,6 +261,18 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
       return { ...w, shape: [half], values: v };
     });
     warnings.push(`CuDNNLSTM layer(s) ${cudnnLstms.join(', ')} written as LSTM (input and recurrent biases summed)`);
+  }
+  if (causalConvs.length > 0) {
+    // kernels [k, in, out] → [2k−1, in, out] with zero taps appended (see the config rewrite)
+    const owner = (w: RawWeight): string => (w.name && w.name.includes('/') ? (w.name.split('/').slice(-2)[0] ?? '') : (w.layerPath[w.layerPath.length - 1] ?? ''));
+    raw = raw.map((w) => {
+      if (w.shape.length !== 3 || !(causalConvs.includes(owner(w)) || causalConvs.includes(w.layerPath[w.layerPath.length - 1] ?? ''))) return w;
+      const [k, cin, cout] = w.shape as [number, number, number];
+      const values = w.dtype === 'int32' ? new Int32Array((2 * k - 1) * cin * cout) : new Float32Array((2 * k - 1) * cin * cout);
+      values.set(w.values);
+      return { ...w, shape: [2 * k - 1, cin, cout], values };
+    });
+    warnings.push(`causal Conv1D layer(s) ${causalConvs.join(', ')} written as 'same' convolutions with zero-extended kernels (exact; TF.js cannot predict with causal padding)`);
   }
   if (normalizations.length > 0) {
     raw = raw.flatMap((w) => normalizationAsBatchNorm(w, raw, normalizations));

@@ -33,6 +33,7 @@ export interface Datatype {
 interface Dataspace {
   dims: number[];
   isNull: boolean;
+  maxDims?: number[];
 }
 
 interface Layout {
@@ -44,6 +45,8 @@ interface Layout {
   chunkIndexType?: number;
   singleChunkFilteredSize?: number;
   singleChunkMask?: number;
+  /** extensible-array index: the dataset's unlimited dimension */
+  unlimitedDim?: number;
 }
 
 interface Filter {
@@ -314,7 +317,11 @@ export class Hdf5File {
     } else throw new Hdf5Error(`unsupported dataspace version ${version}`);
     const dims: number[] = [];
     for (let i = 0; i < rank; i++) dims.push(this.len(q + i * this.sl));
-    return { dims, isNull };
+    const flags = this.u8(p + 2);
+    if (!(flags & 1)) return { dims, isNull };
+    const maxDims: number[] = [];
+    for (let i = 0; i < rank; i++) maxDims.push(this.len(q + (rank + i) * this.sl));
+    return { dims, isNull, maxDims };
   }
 
   attrs(addr: number): RawAttr[] {
@@ -388,6 +395,8 @@ export class Hdf5File {
     const scalar = a.space.dims.length === 0 && !a.space.isNull;
     const vals: Hdf5Value[] = [];
     const t = a.type;
+    const recSize = t.cls === 9 ? 4 + this.so + 4 : t.size;
+    if (!Number.isSafeInteger(n) || n * recSize > a.data.length) throw new Hdf5Error(`attribute "${a.name}" is larger than its stored data`);
     for (let i = 0; i < n; i++) {
       if (t.cls === 9) {
         const rec = i * (4 + this.so + 4);
@@ -490,6 +499,56 @@ export class Hdf5File {
     }
   }
 
+  // ---- v2 B-tree ----
+  /** all records of a v2 B-tree in key order, as raw bytes, plus the tree's record type */
+  v2BtreeRecords(btreeAddr: number): { type: number; recSize: number; records: Buffer[] } {
+    const so = this.so;
+    if (!this.sig(btreeAddr, 'BTHD')) throw new Hdf5Error(`bad v2 B-tree at byte ${btreeAddr}`);
+    const type = this.u8(btreeAddr + 5);
+    const nodeSize = this.u32(btreeAddr + 6);
+    const recSize = this.u16(btreeAddr + 10);
+    const depth = this.u16(btreeAddr + 12);
+    const rootNode = this.off(btreeAddr + 16);
+    const rootCount = this.u16(btreeAddr + 16 + so);
+    if (recSize === 0 || nodeSize <= 10 || depth > 32) throw new Hdf5Error(`bad v2 B-tree header at byte ${btreeAddr}`);
+    // field widths of child pointers follow from the maximum record counts per level (spec III.A.2)
+    const enc = (n: number): number => Math.floor(Math.log2(Math.max(1, n)) / 8) + 1;
+    const maxRecs: number[] = [Math.floor((nodeSize - 10) / recSize)];
+    const cumRecs: number[] = [maxRecs[0] as number];
+    const nrecBytes: number[] = [enc(maxRecs[0] as number)];
+    const cumBytes: number[] = [nrecBytes[0] as number];
+    for (let d = 1; d <= depth; d++) {
+      const ptr = so + (nrecBytes[d - 1] as number) + (d > 1 ? (cumBytes[d - 1] as number) : 0);
+      const m = Math.max(1, Math.floor((nodeSize - 10) / (recSize + ptr)));
+      maxRecs.push(m);
+      cumRecs.push(Math.min(Number.MAX_SAFE_INTEGER, (m + 1) * (cumRecs[d - 1] as number) + m));
+      nrecBytes.push(enc(m));
+      cumBytes.push(enc(cumRecs[d] as number));
+    }
+    const records: Buffer[] = [];
+    const walk = (addr: number, count: number, d: number): void => {
+      this.tick();
+      if (count > (maxRecs[d] as number)) throw new Hdf5Error('bad v2 B-tree node record count');
+      if (d === 0) {
+        if (!this.sig(addr, 'BTLF')) throw new Hdf5Error('bad v2 B-tree leaf');
+        for (let i = 0; i < count; i++) records.push(this.bytes(addr + 6 + i * recSize, recSize));
+        return;
+      }
+      if (!this.sig(addr, 'BTIN')) throw new Hdf5Error('bad v2 B-tree internal node');
+      const recs = addr + 6;
+      let q = recs + count * recSize;
+      for (let i = 0; i <= count; i++) {
+        const child = this.off(q);
+        const n = this.uN(q + so, nrecBytes[d - 1] as number);
+        q += so + (nrecBytes[d - 1] as number) + (d > 1 ? (cumBytes[d - 1] as number) : 0);
+        walk(child, n, d - 1);
+        if (i < count) records.push(this.bytes(recs + i * recSize, recSize));
+      }
+    };
+    if (rootNode !== UNDEF && rootCount > 0) walk(rootNode, rootCount, depth);
+    return { type, recSize, records };
+  }
+
   // ---- fractal heap + v2 B-tree (dense links/attributes) ----
   private fractalHeapObjects(heapAddr: number, btreeAddr: number): Buffer[] {
     if (!this.sig(heapAddr, 'FRHP')) throw new Hdf5Error(`bad fractal heap at byte ${heapAddr}`);
@@ -500,7 +559,9 @@ export class Hdf5File {
     const ioFilterLen = this.u16(p + 2);
     p += 5; // idLen, filterLen, flags
     p += 4; // max managed object size
-    p += sl + so; // next huge id, huge btree
+    p += sl; // next huge id
+    const hugeBtree = this.off(p);
+    p += so;
     p += sl + so; // free space amount, free space manager
     p += sl * 4; // managed space, allocated, iterator offset, num managed
     p += sl * 4; // huge size/count, tiny size/count
@@ -516,6 +577,7 @@ export class Hdf5File {
     p += so;
     const curRows = this.u16(p);
     if (ioFilterLen > 0) throw new Hdf5Error('filtered fractal heaps are not supported');
+    if (tableWidth === 0 || startBlock === 0 || maxDirect < startBlock || maxHeapBits > 64) throw new Hdf5Error(`bad fractal heap header at byte ${heapAddr}`);
     const offBytes = Math.ceil(maxHeapBits / 8);
     const maxDirRows = Math.log2(maxDirect) - Math.log2(startBlock) + 2;
     const blockSize = (row: number): number => (row === 0 ? startBlock : startBlock * 2 ** (row - 1));
@@ -555,41 +617,31 @@ export class Hdf5File {
     // v2 B-tree records of type 5 (link name) / 8 (attribute name) hold heap IDs
     const ids: Buffer[] = [];
     if (btreeAddr !== UNDEF) {
-      if (!this.sig(btreeAddr, 'BTHD')) throw new Hdf5Error(`bad v2 B-tree at byte ${btreeAddr}`);
-      const type = this.u8(btreeAddr + 5);
-      const nodeSize = this.u32(btreeAddr + 6);
-      const recSize = this.u16(btreeAddr + 10);
-      const depth = this.u16(btreeAddr + 12);
-      const rootNode = this.off(btreeAddr + 16);
-      const rootCount = this.u16(btreeAddr + 16 + so);
+      const { type, records } = this.v2BtreeRecords(btreeAddr);
       const idOffset = type === 5 ? 4 : type === 8 ? 0 : -1;
       if (idOffset < 0) throw new Hdf5Error(`unsupported v2 B-tree type ${type}`);
-      // records per node; adequate for the shallow name-index trees of Keras groups
-      const maxRecs = Math.floor((nodeSize - 10) / recSize);
-      const numBytes = (n: number): number => Math.max(1, Math.ceil(Math.log2(n + 1) / 8));
-      const walk = (addr: number, count: number, d: number): void => {
-        this.tick();
-        if (d === 0) {
-          if (!this.sig(addr, 'BTLF')) throw new Hdf5Error('bad v2 B-tree leaf');
-          for (let i = 0; i < count; i++) ids.push(this.bytes(addr + 6 + i * recSize + idOffset, idLen));
-        } else {
-          if (!this.sig(addr, 'BTIN')) throw new Hdf5Error('bad v2 B-tree internal node');
-          const recs = addr + 6;
-          let q = recs + count * recSize;
-          const mr = maxRecs;
-          const cntBytes = numBytes(mr);
-          for (let i = 0; i <= count; i++) {
-            const child = this.off(q);
-            const n = this.uN(q + so, cntBytes);
-            q += so + cntBytes;
-            if (d > 1) q += numBytes(mr * 8); // total records (approximation adequate for small trees)
-            walk(child, n, d - 1);
-            if (i < count) ids.push(this.bytes(recs + i * recSize + idOffset, idLen));
-          }
-        }
-      };
-      if (rootNode !== UNDEF) walk(rootNode, rootCount, depth);
+      for (const r of records) {
+        if (r.length < idOffset + idLen) throw new Hdf5Error('bad v2 B-tree record size');
+        ids.push(r.subarray(idOffset, idOffset + idLen));
+      }
     }
+    // huge objects (larger than the heap's managed-object limit, e.g. attributes > 4 KB in
+    // dense storage) live outside the heap; small heap IDs name them via a v2 B-tree
+    let hugeById: Map<number, { addr: number; len: number }> | undefined;
+    const huge = (id: Buffer): Buffer => {
+      if (idLen >= 1 + so + sl) return this.bytes(this.uNFrom2(id, 1, so), this.uNFrom2(id, 1 + so, sl));
+      if (!hugeById) {
+        hugeById = new Map();
+        if (hugeBtree === UNDEF) throw new Hdf5Error('huge fractal heap object without an index');
+        const { type, records } = this.v2BtreeRecords(hugeBtree);
+        if (type !== 1) throw new Hdf5Error(`unsupported huge-object B-tree type ${type}`);
+        for (const r of records) hugeById.set(this.uNFrom2(r, so + sl, sl), { addr: this.uNFrom2(r, 0, so), len: this.uNFrom2(r, so, sl) });
+      }
+      const key = this.uNFrom2(id, 1, Math.min(idLen - 1, sl));
+      const hit = hugeById.get(key);
+      if (!hit) throw new Hdf5Error(`huge fractal heap object ${key} not found`);
+      return this.bytes(hit.addr, hit.len);
+    };
     return ids.map((id) => {
       const kind = ((id[0] as number) >> 4) & 3;
       if (kind === 0) {
@@ -598,8 +650,9 @@ export class Hdf5File {
         const length = this.uNFrom2(id, 1 + offBytes, lenBytes);
         return readManaged(off, length);
       }
+      if (kind === 1) return huge(id);
       if (kind === 2) return id.subarray(1, 1 + ((id[0] as number) & 0x0f) + 1);
-      throw new Hdf5Error('huge fractal heap objects are not supported');
+      throw new Hdf5Error('bad fractal heap object ID');
     });
   }
 
@@ -612,6 +665,7 @@ export class Hdf5File {
   private denseLinks(heap: number, nameIndex: number): { name: string; addr: number }[] {
     const out: { name: string; addr: number }[] = [];
     for (const obj of this.fractalHeapObjects(heap, nameIndex)) {
+      if (obj.length < 4) throw new Hdf5Error('dense link message too short');
       const l = this.parseLinkFrom(obj);
       if (l) out.push(l);
     }
@@ -640,6 +694,18 @@ export class Hdf5File {
    */
   private denseAttrs(heap: number, nameIndex: number): RawAttr[] {
     return this.fractalHeapObjects(heap, nameIndex).map((b) => {
+      if (b.length < 8) throw new Hdf5Error('dense attribute message too short');
+      try {
+        return this.denseAttr(b);
+      } catch (e) {
+        if (e instanceof Hdf5Error) throw e;
+        throw new Hdf5Error(`corrupt dense attribute message (${(e as Error).message})`);
+      }
+    });
+  }
+
+  private denseAttr(b: Buffer): RawAttr {
+    {
       const version = b[0] ?? 0;
       const nameSize = b.readUInt16LE(2);
       const dtSize = b.readUInt16LE(4);
@@ -652,7 +718,7 @@ export class Hdf5File {
       const space = parseDataspaceFrom(b, q, this.sl);
       q += dsSize;
       return { name, type, space, data: b.subarray(q) };
-    });
+    }
   }
 
   // ---- datasets ----
@@ -668,6 +734,10 @@ export class Hdf5File {
       else if (m.type === 0x0b) filters.push(...this.parseFilters(m.offset));
     }
     if (!type || !space || !layout) return null;
+    if (layout.chunkIndexType === 4 && space.maxDims) {
+      const u = space.maxDims.findIndex((m) => m === UNDEF);
+      if (u >= 0) layout.unlimitedDim = u;
+    }
     return { type, space, layout, filters };
   }
 
@@ -687,7 +757,9 @@ export class Hdf5File {
         for (let i = 0; i < rank; i++) chunkDims.push(this.u32(p + 3 + this.so + 4 * i));
         return { kind: 'chunked', address, size: 0, chunkDims, chunkIndexType: 0 };
       }
-    } else if (version === 4) {
+    } else if (version === 4 || version === 5) {
+      // version 5 (HDF5 2.0, libver 'latest') has the same fields; only the width of filtered
+      // chunk sizes inside the index changes, which the readers below take from the index itself
       const cls = this.u8(p + 1);
       if (cls === 0) {
         const size = this.u16(p + 2);
@@ -760,6 +832,125 @@ export class Hdf5File {
     return out;
   }
 
+  /** decodes one chunk-index entry: address, and for filtered chunks size + filter mask */
+  private chunkEntry(p: number, entrySize: number, filtered: boolean): { addr: number; size?: number; mask: number } {
+    const addr = this.off(p);
+    if (!filtered) return { addr, mask: 0 };
+    const sizeLen = entrySize - this.so - 4;
+    if (sizeLen < 1 || sizeLen > 8) throw new Hdf5Error(`bad chunk index entry size ${entrySize}`);
+    return { addr, size: this.uN(p + this.so, sizeLen), mask: this.u32(p + this.so + sizeLen) };
+  }
+
+  /** fixed-array chunk index (libver 'latest', datasets without unlimited dimensions) */
+  private fixedArrayEntries(hdr: number, where: string): { addr: number; size?: number; mask: number }[] {
+    if (!this.sig(hdr, 'FAHD')) throw new Hdf5Error(`${where}: bad fixed-array chunk index`);
+    const client = this.u8(hdr + 5);
+    const entrySize = this.u8(hdr + 6);
+    const pageBits = this.u8(hdr + 7);
+    const n = this.len(hdr + 8);
+    const dblk = this.off(hdr + 8 + this.sl);
+    if (n > MAX_STEPS || pageBits > 32) throw new Hdf5Error(`${where}: bad fixed-array chunk index`);
+    const out: { addr: number; size?: number; mask: number }[] = [];
+    if (dblk === UNDEF || n === 0) return out;
+    if (!this.sig(dblk, 'FADB')) throw new Hdf5Error(`${where}: bad fixed-array data block`);
+    const filtered = client === 1;
+    let p = dblk + 6 + this.so;
+    const pageSize = 2 ** pageBits;
+    if (n <= pageSize) {
+      for (let i = 0; i < n; i++, p += entrySize) out.push(this.chunkEntry(p, entrySize, filtered));
+      return out;
+    }
+    const pages = Math.ceil(n / pageSize);
+    p += Math.ceil(pages / 8) + 4; // page-init bitmap, checksum
+    for (let pg = 0; pg < pages; pg++) {
+      const count = Math.min(pageSize, n - pg * pageSize);
+      for (let i = 0; i < count; i++, p += entrySize) {
+        this.tick();
+        out.push(this.chunkEntry(p, entrySize, filtered));
+      }
+      p += 4; // page checksum
+    }
+    return out;
+  }
+
+  /** extensible-array chunk index (libver 'latest', one unlimited dimension) */
+  private extensibleArrayEntries(hdr: number, where: string): { addr: number; size?: number; mask: number }[] {
+    const bad = (what: string): never => {
+      throw new Hdf5Error(`${where}: bad extensible-array chunk index (${what})`);
+    };
+    if (!this.sig(hdr, 'EAHD')) bad('header');
+    const so = this.so;
+    const client = this.u8(hdr + 5);
+    const elt = this.u8(hdr + 6);
+    const maxBits = this.u8(hdr + 7);
+    const idxElmts = this.u8(hdr + 8);
+    const dblkMin = this.u8(hdr + 9);
+    const sblkMinPtrs = this.u8(hdr + 10);
+    const pageBits = this.u8(hdr + 11);
+    const realized = this.len(hdr + 12 + 5 * this.sl);
+    const iblk = this.off(hdr + 12 + 6 * this.sl);
+    if (maxBits > 40 || dblkMin === 0 || sblkMinPtrs === 0 || realized > MAX_STEPS) bad('parameters');
+    const filtered = client === 1;
+    const out: { addr: number; size?: number; mask: number }[] = [];
+    if (iblk === UNDEF) return out;
+    if (!this.sig(iblk, 'EAIB')) bad('index block');
+    const offSize = Math.ceil(maxBits / 8);
+    const nsblks = 1 + maxBits - Math.log2(dblkMin);
+    const sblks: { ndblks: number; nelmts: number; start: number }[] = [];
+    for (let s = 0, start = 0; s < nsblks; s++) {
+      const ndblks = 2 ** Math.floor(s / 2);
+      const nelmts = 2 ** Math.floor((s + 1) / 2) * dblkMin;
+      sblks.push({ ndblks, nelmts, start });
+      start += ndblks * nelmts;
+    }
+    const ndblkAddrs = 2 * (sblkMinPtrs - 1);
+    const iblkSblks = 2 * Math.log2(sblkMinPtrs);
+    let p = iblk + 6 + so;
+    for (let i = 0; i < idxElmts && out.length < realized; i++) out.push(this.chunkEntry(p + i * elt, elt, filtered));
+    p += idxElmts * elt;
+    const dblkAddrs: number[] = [];
+    for (let i = 0; i < ndblkAddrs; i++) dblkAddrs.push(this.off(p + i * so));
+    p += ndblkAddrs * so;
+    const pageSize = 2 ** pageBits;
+    const readDblk = (addr: number, nelmts: number): void => {
+      const want = Math.min(nelmts, realized - out.length);
+      if (addr === UNDEF) {
+        for (let i = 0; i < want; i++) out.push({ addr: UNDEF, mask: 0 });
+        return;
+      }
+      if (!this.sig(addr, 'EADB')) bad('data block');
+      let q = addr + 6 + so + offSize;
+      if (nelmts <= pageSize) {
+        for (let i = 0; i < want; i++) out.push(this.chunkEntry(q + i * elt, elt, filtered));
+        return;
+      }
+      q += 4; // header checksum; pages follow, each with its own checksum
+      for (let i = 0; i < want; i++) {
+        this.tick();
+        const pg = Math.floor(i / pageSize);
+        out.push(this.chunkEntry(q + pg * (pageSize * elt + 4) + (i % pageSize) * elt, elt, filtered));
+      }
+    };
+    let dIdx = 0;
+    for (let s = 0; s < sblks.length && out.length < realized; s++) {
+      const sb = sblks[s] as { ndblks: number; nelmts: number };
+      if (s < iblkSblks) {
+        for (let k = 0; k < sb.ndblks && out.length < realized; k++) readDblk(dblkAddrs[dIdx++] ?? UNDEF, sb.nelmts);
+        continue;
+      }
+      const sAddr = this.off(p + (s - iblkSblks) * so);
+      if (sAddr === UNDEF) {
+        for (let k = 0; k < sb.ndblks && out.length < realized; k++) readDblk(UNDEF, sb.nelmts);
+        continue;
+      }
+      if (!this.sig(sAddr, 'EASB')) bad('secondary block');
+      let q = sAddr + 6 + so + offSize;
+      if (sb.nelmts > pageSize) q += Math.ceil((sb.ndblks * Math.ceil(sb.nelmts / pageSize)) / 8);
+      for (let k = 0; k < sb.ndblks && out.length < realized; k++) readDblk(this.off(q + k * so), sb.nelmts);
+    }
+    return out;
+  }
+
   readDataset(addr: number, where: string): DatasetValue {
     const info = this.datasetInfo(addr);
     if (!info) throw new Hdf5Error(`${where} is not a dataset`);
@@ -785,6 +976,7 @@ export class Hdf5File {
   private readChunked(layout: Layout, filters: Filter[], shape: number[], elt: number, where: string): Buffer {
     const rank = shape.length;
     const cdims = (layout.chunkDims as number[]).slice(0, rank);
+    if (cdims.length < rank || cdims.some((c) => !Number.isSafeInteger(c) || c < 1)) throw new Hdf5Error(`${where}: bad chunk dimensions`);
     const chunkBytes = cdims.reduce((a, b) => a * b, 1) * elt;
     const out = Buffer.alloc(shape.reduce((a, b) => a * b, 1) * elt);
     if (chunkBytes > MAX_DATASET_BYTES || out.length > MAX_DATASET_BYTES)
@@ -844,8 +1036,60 @@ export class Hdf5File {
       place(decode(layout.address, size, layout.singleChunkMask ?? 0), new Array<number>(rank).fill(0));
       return out;
     }
-    if (layout.chunkIndexType !== 0) throw new Hdf5Error(`${where}: unsupported chunk index type ${String(layout.chunkIndexType)}`);
     if (layout.address === UNDEF) return out;
+    // chunk grid (chunks per dimension) and row-major chunk number → element offsets
+    const grid = shape.map((d, i) => Math.ceil(d / (cdims[i] as number)));
+    const nChunks = grid.reduce((a, b) => a * b, 1);
+    const offsetsOf = (index: number, order: number[] = grid.map((_, i) => i)): number[] => {
+      const offs = new Array<number>(rank).fill(0);
+      let r = index;
+      for (let k = order.length - 1; k >= 0; k--) {
+        const d = order[k] as number;
+        offs[d] = (r % (grid[d] as number)) * (cdims[d] as number);
+        r = Math.floor(r / (grid[d] as number));
+      }
+      return offs;
+    };
+    if (layout.chunkIndexType === 2) {
+      // implicit index: unfiltered chunks stored back to back in row-major chunk order
+      this.bytes(layout.address, nChunks * chunkBytes);
+      for (let i = 0; i < nChunks; i++) place(decode(layout.address + i * chunkBytes, chunkBytes, 0), offsetsOf(i));
+      return out;
+    }
+    if (layout.chunkIndexType === 3 || layout.chunkIndexType === 4) {
+      const entries = layout.chunkIndexType === 3 ? this.fixedArrayEntries(layout.address, where) : this.extensibleArrayEntries(layout.address, where);
+      // extensible arrays number chunks with the (single) unlimited dimension outermost
+      const order = grid.map((_, i) => i);
+      const u = layout.unlimitedDim ?? 0;
+      if (layout.chunkIndexType === 4 && u > 0) order.splice(0, 0, ...order.splice(u, 1));
+      entries.forEach((e, i) => {
+        if (i >= nChunks || e.addr === UNDEF) return;
+        place(decode(e.addr, e.size ?? chunkBytes, e.mask), offsetsOf(i, order));
+      });
+      return out;
+    }
+    if (layout.chunkIndexType === 5) {
+      const { type, recSize, records } = this.v2BtreeRecords(layout.address);
+      if (type !== 10 && type !== 11) throw new Hdf5Error(`${where}: bad chunk B-tree type ${type}`);
+      const sizeLen = type === 11 ? recSize - this.so - 4 - 8 * rank : 0;
+      if (sizeLen < 0 || sizeLen > 8) throw new Hdf5Error(`${where}: bad chunk B-tree record size`);
+      for (const r of records) {
+        const addr = this.uNFrom2(r, 0, this.so);
+        let q = this.so;
+        let size = chunkBytes;
+        let mask = 0;
+        if (type === 11) {
+          size = this.uNFrom2(r, q, sizeLen);
+          mask = r.readUInt32LE(q + sizeLen);
+          q += sizeLen + 4;
+        }
+        const offs: number[] = [];
+        for (let d = 0; d < rank; d++) offs.push(this.uNFrom2(r, q + 8 * d, 8) * (cdims[d] as number));
+        place(decode(addr, size, mask), offs);
+      }
+      return out;
+    }
+    if (layout.chunkIndexType !== 0) throw new Hdf5Error(`${where}: unsupported chunk index type ${String(layout.chunkIndexType)}`);
     const visit = (node: number, depth: number): void => {
       this.tick();
       if (depth > 64) throw new Hdf5Error('B-tree too deep');

@@ -56,11 +56,11 @@ export const IDENTITY_AT_INFERENCE = new Set([
   'RandomSaturation', 'RandomHue', 'RandomGrayscale', 'RandomSharpness', 'RandomColorJitter', 'RandomErasing',
   'RandomGaussianBlur', 'RandomPosterization', 'RandomShear', 'RandomPerspective', 'RandomElasticTransform',
   'AutoContrast', 'Solarization', 'RandAugment', 'AugMix', 'CutMix', 'MixUp',
-  'SpatialDropout2D', 'SpatialDropout3D', 'ActivityRegularization',
+  'SpatialDropout2D', 'SpatialDropout3D', 'ActivityRegularization', 'Identity',
 ]);
 
 /** layers whose weights need a rewrite to match the translated config */
-type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms'>;
+type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms' | 'resizings' | 'causalConvs' | 'tfOps'>;
 
 const ACTIVATION_ALIASES: Record<string, string> = { silu: 'swish' };
 
@@ -87,6 +87,12 @@ export interface TranslateResult {
   identities: string[];
   /** CuDNNLSTM layers written as LSTM; their 8·units bias must be folded to 4·units */
   cudnnLstms: string[];
+  /** input Resizing layers folded into the model's input size (the app resizes images itself) */
+  resizings: string[];
+  /** causal Conv1D layers written as 'same' convolutions with kernels zero-extended to 2k−1 taps */
+  causalConvs: string[];
+  /** tf.keras TFOpLambda nodes (scalar arithmetic, activations) written as Keras layers */
+  tfOps: string[];
   /** keras major version the config was written by (1, 2 or 3) */
   dialect: 1 | 2 | 3;
 }
@@ -102,6 +108,47 @@ const MISSING_HINTS: Record<string, string> = {
   StringLookup: 'TF.js cannot take strings; do the lookup in preprocessing instead',
   Attention: 'TF.js has no Attention layer; register a JS class named Attention and pass --allow-custom',
   MultiHeadAttention: 'TF.js has no MultiHeadAttention layer; register a JS class and pass --allow-custom',
+};
+
+/**
+ * Keras built-in layers that tfjs-layers 4.22 does not register (checked against its class
+ * registry). They are refused with the reason and what to use instead.
+ */
+const KERAS_BUILTINS_MISSING: Record<string, string> = {
+  Subtract: 'in a Functional model it is rewritten as Add + Rescaling(-1); elsewhere use that form, or register a JS class named Subtract and pass --allow-custom',
+  ZeroPadding1D: 'use ZeroPadding2D on a Reshape-d (steps, 1, channels) tensor, or pad in preprocessing',
+  ZeroPadding3D: 'pad in preprocessing or register a JS class and pass --allow-custom',
+  Cropping1D: 'use Cropping2D on a Reshape-d (steps, 1, channels) tensor',
+  Cropping3D: 'crop in preprocessing or register a JS class and pass --allow-custom',
+  UpSampling1D: 'use UpSampling2D on a Reshape-d (steps, 1, channels) tensor',
+  UpSampling3D: 'register a JS class named UpSampling3D and pass --allow-custom',
+  SeparableConv1D: 'use SeparableConv2D on a Reshape-d (steps, 1, channels) tensor',
+  SeparableConvolution1D: 'use SeparableConv2D on a Reshape-d (steps, 1, channels) tensor',
+  Conv1DTranspose: 'use Conv2DTranspose on a Reshape-d (steps, 1, channels) tensor',
+  Convolution1DTranspose: 'use Conv2DTranspose on a Reshape-d (steps, 1, channels) tensor',
+  DepthwiseConv1D: 'use DepthwiseConv2D on a Reshape-d (steps, 1, channels) tensor',
+  GlobalAveragePooling3D: 'use AveragePooling3D over the whole volume followed by Flatten',
+  GlobalMaxPooling3D: 'use MaxPooling3D over the whole volume followed by Flatten',
+  GlobalAvgPool3D: 'use AveragePooling3D over the whole volume followed by Flatten',
+  GlobalMaxPool3D: 'use MaxPooling3D over the whole volume followed by Flatten',
+  LocallyConnected1D: 'register a JS class and pass --allow-custom',
+  LocallyConnected2D: 'register a JS class and pass --allow-custom',
+  ConvLSTM1D: 'register a JS class and pass --allow-custom',
+  ConvLSTM3D: 'register a JS class and pass --allow-custom',
+  UnitNormalization: 'register a JS class and pass --allow-custom',
+  GroupNormalization: 'use BatchNormalization/LayerNormalization, or register a JS class and pass --allow-custom',
+  SpectralNormalization: 'remove the wrapper (it only matters in training) after folding the normalized kernel into the layer, then save again',
+  EinsumDense: 'rewrite it as Dense/Reshape layers, or register a JS class and pass --allow-custom',
+  AdditiveAttention: 'register a JS class named AdditiveAttention and pass --allow-custom',
+  GroupQueryAttention: 'register a JS class and pass --allow-custom',
+  Hashing: 'do the hashing in preprocessing',
+  IntegerLookup: 'do the lookup in preprocessing',
+  Discretization: 'do the bucketing in preprocessing',
+  HashedCrossing: 'do the crossing in preprocessing',
+  TFSMLayer: 'a TFSMLayer wraps a TensorFlow SavedModel: convert that SavedModel with tensorflowjs_converter (graph model) instead',
+  TorchModuleWrapper: 'a wrapped PyTorch module cannot run in TF.js',
+  JaxLayer: 'a wrapped JAX function cannot run in TF.js',
+  FlaxLayer: 'a wrapped Flax module cannot run in TF.js',
 };
 
 function problem(layer: string, className: string, reason: string, hint: string, custom = false): Problem {
@@ -122,8 +169,9 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const major = Number.parseInt(kerasVersion, 10);
   const dialect: 1 | 2 | 3 = major === 1 ? 1 : major >= 3 ? 3 : 2;
   const problems: Problem[] = [];
-  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [] };
+  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [] };
   const config = translateLayer(raw, dialect, problems, true, rw) as JsonObj;
+  foldInputResizing(config, problems, rw);
   return { config, problems, dialect, ...rw };
 }
 
@@ -132,7 +180,7 @@ function translateLayer(
   dialect: 1 | 2 | 3,
   problems: Problem[],
   top = false,
-  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [] },
+  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [] },
 ): JsonObj {
   let className = String(layer.class_name);
   className = CLASS_ALIASES[className] ?? className;
@@ -140,7 +188,11 @@ function translateLayer(
   const out: JsonObj = { class_name: className };
   const name = isObj(cfgIn) && typeof cfgIn.name === 'string' ? cfgIn.name : className;
 
-  if (dialect === 1) return translateKeras1Layer(layer, problems, top);
+  if (dialect === 1) {
+    const t = translateKeras1Layer(layer, problems, top);
+    if (top) checkKeras1Missing(t, problems);
+    return t;
+  }
 
   if (className === 'Sequential' || className === 'Functional' || className === 'Model') {
     let cfg: JsonObj;
@@ -148,8 +200,24 @@ function translateLayer(
     else if (isObj(cfgIn)) cfg = { ...cfgIn };
     else fail('corrupt', `model config of ${className} has no "config"`);
     const layers = Array.isArray(cfg.layers) ? cfg.layers : [];
-    cfg.layers = layers.map((l) => {
+    cfg.layers = layers.flatMap((l) => {
       if (!isObj(l)) fail('corrupt', `a layer of "${name}" is not an object`);
+      if (className !== 'Sequential' && l.class_name === 'Subtract' && isObj(l.config) && !(typeof l.module === 'string' && /ops/.test(l.module)))
+        return subtractAsAdd(l);
+      if (className !== 'Sequential' && typeof l.module === 'string' && /^keras\.(src\.)?ops(\.|$)/.test(l.module) && isObj(l.config)) {
+        const asLayers = kerasOpAsLayers(l);
+        if (asLayers) {
+          rw.tfOps.push(`${String(l.name)} (keras.ops ${String(l.class_name)})`);
+          return asLayers;
+        }
+      }
+      if (className !== 'Sequential' && l.class_name === 'TFOpLambda' && isObj(l.config)) {
+        const asLayers = tfOpAsLayers(l);
+        if (asLayers) {
+          rw.tfOps.push(`${String(l.name)} (tf.${String(l.config.function)})`);
+          return asLayers;
+        }
+      }
       const t = translateLayer(l, dialect, problems, false, rw);
       if (className !== 'Sequential') {
         const lname = isObj(t.config) ? t.config.name : undefined;
@@ -203,6 +271,15 @@ function translateLayer(
   }
 
   if (!isObj(cfgIn)) fail('corrupt', `layer "${name}" (${className}) has no config object`);
+  if (typeof layer.module === 'string' && /^keras\.(src\.)?ops(\.|$)/.test(layer.module)) {
+    // keras.ops.* applied to KerasTensors is saved as an operation node that shares class names
+    // with layers (ops "Add" is not layers "Add": it may take constants); never map it silently
+    problems.push(problem(name, className, `operation keras.ops "${className}" (module ${layer.module}) applied to Keras tensors is not a layer and has no TF.js equivalent`, 'replace keras.ops calls in the model graph by Keras layers (e.g. layers.Add, layers.Rescaling, layers.Reshape), or register a JS class and pass --allow-custom', true));
+    return { class_name: className, config: translateValue(cfgIn) as JsonObj };
+  }
+  const quant = quantizedPolicy(cfgIn.dtype);
+  if (quant)
+    problems.push(problem(name, className, `layer is quantized (dtype policy "${quant}"): its kernel is stored as integers with separate scales that TF.js layers cannot use`, 'convert the float model saved before model.quantize(), and use --quantize-uint8/--quantize-float16 instead'));
   const cfg = translateValue(cfgIn) as JsonObj;
   if (cfg.dtype !== undefined) cfg.dtype = dtypeString(cfg.dtype);
 
@@ -247,8 +324,19 @@ function translateLayer(
         // weights are grouped under the wrapper: fold CuDNN biases there too
         if (isObj(inner.config) && rw.cudnnLstms.includes(String(inner.config.name))) rw.cudnnLstms.push(name);
       }
-      // tfjs builds the backward layer itself; Keras 3 serializes it explicitly
-      if (isObj(cfg.backward_layer)) delete cfg.backward_layer;
+      // tfjs builds the backward layer itself (a copy of the forward one with go_backwards
+      // flipped); Keras serializes it explicitly, and a user-supplied one may differ
+      if (isObj(cfg.backward_layer)) {
+        const strip = (l: Json): string => {
+          if (!isObj(l)) return '';
+          const c = isObj(l.config) ? { ...l.config } : {};
+          for (const k of ['name', 'go_backwards', 'trainable', 'seed', 'dtype']) delete c[k];
+          return JSON.stringify([l.class_name, translateValue(c as Json)]);
+        };
+        if (isObj(inner) && strip(cfg.backward_layer) !== strip(inner))
+          problems.push(problem(name, className, 'Bidirectional with a backward_layer that differs from the forward layer: TF.js always uses a copy of the forward layer', 'use Bidirectional(layer) without backward_layer, or the same configuration for both directions'));
+        delete cfg.backward_layer;
+      }
       break;
     }
     case 'TimeDistributed': {
@@ -283,6 +371,25 @@ function translateLayer(
     default:
       break;
   }
+  // options TF.js rejects at load/predict time or would compute differently
+  if (className === 'ELU' && typeof cfg.alpha === 'number' && cfg.alpha !== 1)
+    problems.push(problem(name, className, `ELU layer with alpha=${cfg.alpha}: TF.js implements only alpha=1 (it refuses to load any other value)`, 'use alpha=1.0 and retrain, or register a JS ELU replacement and pass --allow-custom'));
+  if (className === 'CenterCrop')
+    problems.push(problem(name, className, "TF.js 4.22's CenterCrop layer is broken (it expects the crop size as its input shape and fails on real inputs)", 'crop images before prediction instead, then remove the layer, save and convert'));
+  if (cfg.padding === 'causal') {
+    // TF.js cannot predict with causal padding. With stride 1, a causal convolution equals a
+    // 'same' convolution whose kernel has k−1 zero taps appended (2k−1 taps): 'same' then pads
+    // d·(k−1) on each side, and the zero taps cancel the right side exactly.
+    const one = (v: Json | undefined): Json | undefined => (Array.isArray(v) ? (v.length === 1 ? v[0] : undefined) : v);
+    const k = one(cfg.kernel_size);
+    const stride = one(cfg.strides) ?? 1;
+    if (className === 'Conv1D' && typeof k === 'number' && k >= 1 && stride === 1) {
+      cfg.padding = 'same';
+      cfg.kernel_size = [2 * k - 1];
+      rw.causalConvs.push(name);
+    } else
+      problems.push(problem(name, className, `padding="causal" with strides=${JSON.stringify(cfg.strides ?? 1)} is not implemented by TF.js convolutions (prediction fails)`, 'use strides=1 (rewritten exactly), or padding="valid" on a left-padded input'));
+  }
   // options TF.js would silently ignore although they change the result
   if (cfg.keepdims === true && /^Global(Average|Max)Pooling/.test(className))
     problems.push(problem(name, className, 'keepdims=True is not supported by TF.js global pooling (the output rank would differ)', 'drop keepdims and add a Reshape layer'));
@@ -310,13 +417,78 @@ function translateLayer(
         problem(name, className, `${key} "${mapped}" is not available in TF.js`, mapped === 'leaky_relu' ? 'use a LeakyReLU layer instead of the activation string' : `use one of ${[...TFJS_ACTIVATIONS].join(', ')}`),
       );
   }
-  if (!TFJS_LAYERS.has(className)) {
+  if (!TFJS_LAYERS.has(className) && KERAS_BUILTINS_MISSING[className]) {
+    problems.push(problem(name, className, `"${className}" is a Keras built-in layer that TF.js 4.22 does not implement`, KERAS_BUILTINS_MISSING[className] as string, true));
+  } else if (!TFJS_LAYERS.has(className)) {
     const custom = !MISSING_HINTS[className];
     const reason = custom ? `layer class "${className}" is not a TF.js built-in (custom or unsupported layer)` : `layer class "${className}" is not available in TF.js`;
     problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? CUSTOM_HINT, true));
   }
   out.config = cfg;
   return out;
+}
+
+/**
+ * tfjs-layers 4.22's Resizing is unusable (its output shape drops the batch dimension and it
+ * resizes with align_corners=True, unlike Keras). A Resizing applied directly to the model's
+ * image input is folded into the input size — the TensorLens app resizes images to the model
+ * input itself — and becomes a linear Activation; any other Resizing is refused.
+ */
+function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): void {
+  const c = model.config;
+  if (!isObj(c) || !Array.isArray(c.layers)) return;
+  const layers = c.layers.filter(isObj);
+  const seq = model.class_name === 'Sequential';
+  const refuse = (name: string, why: string): void => {
+    problems.push(problem(name, 'Resizing', `Resizing ${why}: TF.js 4.22's Resizing layer has a broken output shape and resizes with align_corners=True (Keras does not)`, 'move the resize out of the model (resize images before prediction; TensorLens resizes to the model input size), then save and convert'));
+  };
+  layers.forEach((l, i) => {
+    if (l.class_name !== 'Resizing' || !isObj(l.config)) return;
+    const rc = l.config;
+    const name = String(rc.name ?? 'resizing');
+    if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(name, 'with channels_first data or no fixed size');
+    let input: JsonObj | undefined;
+    if (seq) {
+      const before = layers.slice(0, i);
+      if (before.some((b) => b.class_name !== 'InputLayer')) return refuse(name, 'after other layers');
+      input = before[0] ?? l;
+    } else {
+      const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+      const ref = nodes.length === 1 && Array.isArray(nodes[0]) && nodes[0].length === 1 && Array.isArray(nodes[0][0]) ? nodes[0][0][0] : undefined;
+      input = layers.find((x) => x.class_name === 'InputLayer' && (x.name === ref || (isObj(x.config) && x.config.name === ref)));
+      const consumers = layers.filter((x) => JSON.stringify(x.inbound_nodes ?? []).includes(JSON.stringify(ref)));
+      if (!input || consumers.length !== 1) return refuse(name, 'not applied directly (and only) to a model input');
+    }
+    const ic = isObj(input.config) ? input.config : undefined;
+    const shape = ic && Array.isArray(ic.batch_input_shape) ? ic.batch_input_shape : undefined;
+    if (!ic || !shape || shape.length !== 4) return refuse(name, 'on an input without a known (batch, height, width, channels) shape');
+    ic.batch_input_shape = [shape[0] ?? null, rc.height, rc.width, shape[3] ?? null];
+    const id: JsonObj = { name, trainable: false, dtype: rc.dtype ?? 'float32', activation: 'linear' };
+    if (input === l) id.batch_input_shape = ic.batch_input_shape;
+    l.class_name = 'Activation';
+    l.config = id;
+    rw.resizings.push(`${name} (${rc.height}x${rc.width}${rc.crop_to_aspect_ratio === true ? ', crop_to_aspect_ratio' : ''}${rc.pad_to_aspect_ratio === true ? ', pad_to_aspect_ratio: use --resize letterbox' : ''})`);
+  });
+  // a Resizing inside a nested model cannot be folded
+  const nested = (m: JsonObj, top: boolean): void => {
+    const mc = m.config;
+    if (!isObj(mc) || !Array.isArray(mc.layers)) return;
+    for (const l of mc.layers.filter(isObj)) {
+      if (!top && l.class_name === 'Resizing') refuse(String(isObj(l.config) ? l.config.name : 'resizing'), 'inside a nested model');
+      if (isContainerClass(l.class_name)) nested(l, false);
+    }
+  };
+  nested(model, true);
+}
+
+/** Keras 1 layers are translated to Keras 2 classes; refuse the ones TF.js lacks (ZeroPadding1D, …) */
+function checkKeras1Missing(t: JsonObj, problems: Problem[]): void {
+  const cn = String(t.class_name);
+  const c = isObj(t.config) ? t.config : {};
+  const hint = KERAS_BUILTINS_MISSING[cn];
+  if (hint && !TFJS_LAYERS.has(cn)) problems.push(problem(String(c.name ?? cn), cn, `"${cn}" is a Keras built-in layer that TF.js 4.22 does not implement`, hint, true));
+  if (Array.isArray(c.layers)) for (const l of c.layers) if (isObj(l)) checkKeras1Missing(l, problems);
+  if (isObj(c.layer)) checkKeras1Missing(c.layer, problems);
 }
 
 /** recursively translates nested initializer/regularizer/constraint objects and strips Keras 3 keys */
@@ -337,15 +509,150 @@ function translateValue(v: Json): Json {
       out.class_name = 'L1L2';
       out.config = { l1: cn === 'L1' ? (c.l1 ?? 0) : (c.l1 ?? 0), l2: cn === 'L2' ? (c.l2 ?? 0) : (c.l2 ?? 0) };
     }
-    if (cn === 'DTypePolicy' || cn === 'Policy') return dtypeString(out);
+    // DTypePolicy (3.0–3.3 and ≥ 3.7), FloatDTypePolicy (3.4–3.6), tf.keras Policy / PolicyV1
+    if (/^(Float)?DTypePolicy$|^Policy(V\d)?$/.test(cn)) return dtypeString(out);
   }
   return out;
 }
 
+/** name of a Keras 3 quantized dtype policy (int8 / float8 / int4 layers), else null */
+function quantizedPolicy(d: Json | undefined): string | null {
+  const nm = typeof d === 'string' ? d : isObj(d) && isObj(d.config) && typeof d.config.name === 'string' ? d.config.name : null;
+  const cn = isObj(d) && typeof d.class_name === 'string' ? d.class_name : '';
+  if (/Quantized/.test(cn) || (nm !== null && /^(int8|int4|float8|gptq)/.test(nm))) return nm ?? cn;
+  return null;
+}
+
 function dtypeString(d: Json): Json {
-  if (typeof d === 'string') return d === 'mixed_float16' || d === 'mixed_bfloat16' || d === 'float16' ? 'float32' : d;
+  if (typeof d === 'string') return ['mixed_float16', 'mixed_bfloat16', 'float16', 'bfloat16', 'float64'].includes(d) ? 'float32' : d;
   if (isObj(d) && isObj(d.config) && typeof d.config.name === 'string') return dtypeString(d.config.name);
   return 'float32';
+}
+
+/**
+ * TF.js has no Subtract layer: `Subtract()([a, b])` is written as `Add()([a, Rescaling(-1)(b)])`
+ * (exact in float32: negation is exact). The Add keeps the Subtract's name, so downstream
+ * references and output names are unchanged; the negation layer is `<name>_negate`, and its node
+ * k pairs with the Subtract's node k, so shared Subtract layers work too.
+ */
+function subtractAsAdd(l: JsonObj): JsonObj[] {
+  const c = l.config as JsonObj;
+  const name = String(l.name ?? c.name);
+  const neg = `${name}_negate`;
+  const nodes = translateInboundNodes(l.inbound_nodes, name) as Json[];
+  const negNodes: Json[] = [];
+  const addNodes: Json[] = [];
+  nodes.forEach((node, k) => {
+    if (!Array.isArray(node) || node.length !== 2)
+      fail('unsupported', `layer "${name}" (Subtract) must have exactly two inputs per call; the file has ${Array.isArray(node) ? node.length : 0}`);
+    negNodes.push([node[1] as Json]);
+    addNodes.push([node[0] as Json, [neg, k, 0, {}]]);
+  });
+  const dtype = c.dtype === undefined ? 'float32' : dtypeString(translateValue(c.dtype));
+  return [
+    { class_name: 'Rescaling', name: neg, config: { name: neg, trainable: false, dtype, scale: -1, offset: 0 }, inbound_nodes: negNodes },
+    { class_name: 'Add', name, config: { name, trainable: c.trainable ?? true, dtype }, inbound_nodes: addNodes },
+  ];
+}
+
+const TF_OP_ACTIVATIONS: Record<string, string> = {
+  'nn.relu': 'relu', 'nn.relu6': 'relu6', 'math.sigmoid': 'sigmoid', 'nn.sigmoid': 'sigmoid', 'math.tanh': 'tanh', 'nn.tanh': 'tanh',
+  'nn.elu': 'elu', 'nn.selu': 'selu', 'math.softplus': 'softplus', 'nn.softplus': 'softplus', 'nn.softsign': 'softsign', 'math.softsign': 'softsign',
+  'nn.silu': 'swish', 'nn.swish': 'swish',
+};
+
+/**
+ * tf.keras 2.x saves TF functions applied to Keras tensors as TFOpLambda (e.g.
+ * `mobilenet_v2.preprocess_input` gives `tf.math.truediv` and `tf.math.subtract` with scalars).
+ * Scalar arithmetic becomes Rescaling(scale, offset), tensor-tensor add/multiply/subtract the
+ * merge layers, element-wise activations Activation; anything else stays a refused TFOpLambda.
+ * The new layer keeps the TFOpLambda's name, so the graph is unchanged.
+ */
+function tfOpAsLayers(l: JsonObj): JsonObj[] | null {
+  const c = l.config as JsonObj;
+  const fn = String(c.function ?? '');
+  const name = String(l.name ?? c.name);
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  // TFOpLambda keeps its call structure: a single-tensor call is saved as [[name, node, tensor, kwargs]]
+  const node = nodes.length === 1 && Array.isArray(nodes[0]) ? nodes[0] : null;
+  const ref = node && typeof node[0] === 'string' ? node : node && node.length === 1 && Array.isArray(node[0]) ? node[0] : null;
+  if (!ref || typeof ref[0] !== 'string') return null;
+  const kw = isObj(ref[3]) ? ref[3] : {};
+  if (Object.keys(kw).some((k) => k !== 'y' && k !== 'name' && !(k === 'axis' && (kw.axis === -1 || kw.axis === null)))) return null;
+  let y = kw.y;
+  let x: Json = [ref[0], ref[1] ?? 0, ref[2] ?? 0, {}];
+  // a constant first argument (`1.0 - t`) is saved as ["_CONSTANT_VALUE", -1, value, {y: tensor}]
+  let constFirst = false;
+  if (ref[0] === '_CONSTANT_VALUE') {
+    if (typeof ref[2] !== 'number' || !Array.isArray(y) || typeof y[0] !== 'string') return null;
+    x = [y[0], y[1] ?? 0, y[2] ?? 0, {}];
+    y = ref[2];
+    constFirst = true;
+  }
+  const yRef: Json | null = Array.isArray(y) && typeof y[0] === 'string' && y.length >= 3 ? [y[0], y[1] ?? 0, y[2] ?? 0, {}] : null;
+  const yNum = typeof y === 'number' && Number.isFinite(y) ? y : null;
+  if (constFirst && (fn === 'math.truediv' || fn === 'math.divide' || fn === '__operators__.truediv')) return null;
+  if (constFirst && (fn === 'math.subtract' || fn === '__operators__.sub') && yNum !== null)
+    return [{ class_name: 'Rescaling', name, config: { name, trainable: false, dtype: 'float32', scale: -1, offset: yNum }, inbound_nodes: [[x]] }];
+  const one = (cls: string, cfg: JsonObj, inputs: Json[]): JsonObj[] => [{ class_name: cls, name, config: { name, trainable: false, dtype: 'float32', ...cfg }, inbound_nodes: [inputs] }];
+  const rescale = (scale: number, offset: number): JsonObj[] => one('Rescaling', { scale, offset }, [x]);
+  const act = TF_OP_ACTIVATIONS[fn];
+  if (act && y === undefined) return one('Activation', { activation: act }, [x]);
+  if (fn === 'nn.softmax' && y === undefined) return one('Activation', { activation: 'softmax' }, [x]);
+  if (fn === 'math.negative' && y === undefined) return rescale(-1, 0);
+  switch (fn) {
+    case 'math.multiply':
+    case '__operators__.mul':
+      if (yNum !== null) return rescale(yNum, 0);
+      if (yRef) return one('Multiply', {}, [x, yRef]);
+      return null;
+    case 'math.truediv':
+    case 'math.divide':
+    case '__operators__.truediv':
+      return yNum !== null && yNum !== 0 ? rescale(1 / yNum, 0) : null;
+    case '__operators__.add':
+    case 'math.add':
+      if (yNum !== null) return rescale(1, yNum);
+      if (yRef) return one('Add', {}, [x, yRef]);
+      return null;
+    case 'math.subtract':
+    case '__operators__.sub':
+      if (yNum !== null) return rescale(1, -yNum);
+      if (yRef) return subtractAsAdd({ class_name: 'Subtract', name, config: { name }, inbound_nodes: [[x, yRef]] });
+      return null;
+    default:
+      return null;
+  }
+}
+
+const KERAS_OPS_AS_TF: Record<string, string> = {
+  Add: '__operators__.add', Subtract: 'math.subtract', Multiply: 'math.multiply', Divide: 'math.truediv', TrueDivide: 'math.truediv',
+  Negative: 'math.negative', Relu: 'nn.relu', Relu6: 'nn.relu6', Sigmoid: 'math.sigmoid', Tanh: 'math.tanh', Silu: 'nn.silu', Softplus: 'nn.softplus',
+};
+
+/** Keras 3 keras.ops nodes with the same element-wise meaning as the TFOpLambdas handled above */
+function kerasOpAsLayers(l: JsonObj): JsonObj[] | null {
+  const fn = KERAS_OPS_AS_TF[String(l.class_name)];
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  const node = nodes[0];
+  if (!fn || nodes.length !== 1 || !isObj(node) || !Array.isArray(node.args)) return null;
+  if (isObj(node.kwargs) && Object.keys(node.kwargs).length > 0) return null;
+  const ref = (v: Json | undefined): Json[] | null => {
+    if (!isKerasTensor(v as Json)) return null;
+    const h = ((v as JsonObj).config as JsonObj).keras_history;
+    return Array.isArray(h) && h.length >= 3 ? [h[0] as Json, h[1] as Json, h[2] as Json] : null;
+  };
+  const [a, b, ...rest] = node.args;
+  if (rest.length > 0) return null;
+  const ra = ref(a);
+  const rb = ref(b);
+  let call: Json[];
+  if (ra && b === undefined) call = [...ra, {}];
+  else if (ra && (rb || typeof b === 'number')) call = [...ra, { y: rb ?? (b as number) }];
+  else if (typeof a === 'number' && rb) call = ['_CONSTANT_VALUE', -1, a, { y: rb }];
+  else return null;
+  const name = String(l.name ?? (l.config as JsonObj).name);
+  return tfOpAsLayers({ class_name: 'TFOpLambda', name, config: { name, function: fn }, inbound_nodes: [call] });
 }
 
 function isKerasTensor(v: Json): v is JsonObj {
@@ -381,6 +688,8 @@ function withKwargs(t: Json[]): Json[] {
 }
 
 function tripleList(v: Json | undefined): Json {
+  // Keras 3 models built on a dict of inputs/outputs store {key: [layer, node, tensor]}
+  if (isObj(v)) return Object.values(v).flatMap((t) => (Array.isArray(t) && typeof t[0] === 'string' ? [t.slice(0, 3)] : []));
   if (!Array.isArray(v)) return [];
   if (v.length >= 1 && typeof v[0] === 'string') return [v.slice(0, 3)];
   return v.map((t) => (Array.isArray(t) ? t.slice(0, 3) : t));

@@ -43,7 +43,9 @@ export function loadKeras(buf: Buffer, where: string, opts: LoadOptions = {}): L
     if (isZip(buf)) return loadKerasZip(buf, where, opts);
   } catch (e) {
     if (e instanceof Hdf5Error) throw new ConvertError('corrupt', `${where}: corrupt or truncated HDF5 file (${e.message})`);
-    if (e instanceof RangeError) throw new ConvertError('corrupt', `${where}: corrupt or truncated file (${e.message})`);
+    // Buffer bounds errors (ERR_OUT_OF_RANGE) are RangeErrors, possibly from another realm
+    if (e instanceof RangeError || (e instanceof Error && e.name === 'RangeError') || (isObj(e) && e.code === 'ERR_OUT_OF_RANGE'))
+      throw new ConvertError('corrupt', `${where}: corrupt or truncated file (${(e as Error).message})`);
     throw e;
   }
   if (buf.length === 0) fail('not-keras', `${where}: file is empty; expected a Keras .h5/.hdf5 or .keras file`);
@@ -78,9 +80,22 @@ function parseJsonAttr(v: unknown, where: string, what: string): Json {
   const s = str(v);
   if (s === null) fail('corrupt', `${where}: attribute "${what}" is not a string`);
   try {
-    return JSON.parse(s) as Json;
+    return parsePythonJson(s);
   } catch {
     fail('corrupt', `${where}: attribute "${what}" is not valid JSON`);
+  }
+}
+
+/**
+ * JSON as Python's json.dumps writes it: bare NaN / Infinity / -Infinity (e.g. a clip value or
+ * a constraint) are not JSON; they are read as null (for Keras configs "no limit").
+ */
+export function parsePythonJson(s: string): Json {
+  try {
+    return JSON.parse(s) as Json;
+  } catch (e) {
+    if (!/NaN|Infinity/.test(s)) throw e;
+    return JSON.parse(s.replace(/"(?:[^"\\]|\\.)*"|-?Infinity|NaN/g, (m) => (m.startsWith('"') ? m : 'null'))) as Json;
   }
 }
 
@@ -118,7 +133,7 @@ export function parseArchitecture(buf: Buffer, where: string): { config: JsonObj
   }
   let j: Json;
   try {
-    j = JSON.parse(buf.toString('utf8')) as Json;
+    j = parsePythonJson(buf.toString('utf8'));
   } catch {
     fail('usage', `${where}: architecture file is not valid JSON`);
   }
@@ -233,13 +248,19 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 function loadKerasZip(buf: Buffer, where: string, opts: LoadOptions): LoadedKeras {
   const zip = new ZipArchive(buf, where);
+  const others = [...zip.entries.keys()].filter((n) => /weights|\.npz$|\.h5$/.test(n) && n !== 'model.weights.h5');
+  if (zip.entries.has('config.json') && !zip.entries.has('model.weights.h5') && others.length > 0)
+    fail(
+      'unsupported',
+      `${where}: the archive keeps its weights in ${others.slice(0, 4).join(', ')}${others.length > 4 ? ', …' : ''} instead of one model.weights.h5 (sharded weights, Keras save with max_shard_size); load it in Keras and save it again with model.save("model.keras") without sharding`,
+    );
   for (const need of ['config.json', 'model.weights.h5'])
     if (!zip.entries.has(need)) fail(need === 'config.json' ? 'not-keras' : 'missing-weights', `${where}: zip archive has no ${need}; expected a Keras 3 .keras file`);
   const cfgEntry = zip.entries.get('config.json');
   if (cfgEntry && cfgEntry.size > MAX_JSON_BYTES) fail('zip-unsafe', `${where}: config.json is implausibly large`);
   let config: Json;
   try {
-    config = JSON.parse(zip.read('config.json').toString('utf8')) as Json;
+    config = parsePythonJson(zip.read('config.json').toString('utf8'));
   } catch (e) {
     if (e instanceof ConvertError) throw e;
     fail('corrupt', `${where}: config.json is not valid JSON`);

@@ -41,7 +41,7 @@ describe('not a Keras file', () => {
 });
 
 describe('truncated and corrupted files', () => {
-  const files = [FIXTURES.k2Full, FIXTURES.k2Weights, FIXTURES.k3Rnn, FIXTURES.k3Nested, FIXTURES.k3Legacy];
+  const files = [FIXTURES.k2Full, FIXTURES.k2Weights, FIXTURES.k3Rnn, FIXTURES.k3Nested, FIXTURES.k3Legacy, FIXTURES.k2Latest];
   it.each(files)('%s truncated anywhere gives a ConvertError', async (name) => {
     const data = fixture(name);
     const arch = name === FIXTURES.k2Weights ? { architecture: fixture(FIXTURES.k2Arch) } : {};
@@ -63,6 +63,40 @@ describe('truncated and corrupted files', () => {
       const r = await outcome(bad, arch);
       expect(r === 'ok' || r instanceof ConvertError).toBe(true);
     }
+  });
+});
+
+describe('damaged HDF5 index structures (libver latest)', () => {
+  it('bytes damaged next to fractal heap, v2 B-tree, fixed/extensible array and object header signatures give a model or a ConvertError', async () => {
+    const data = fixture(FIXTURES.k2Latest);
+    const sigs: number[] = [];
+    for (const sig of ['FRHP', 'FHDB', 'FHIB', 'BTHD', 'BTIN', 'BTLF', 'FAHD', 'FADB', 'EAHD', 'EAIB', 'EASB', 'EADB', 'OHDR', 'OCHK']) {
+      for (let i = data.indexOf(sig); i >= 0; i = data.indexOf(sig, i + 1)) sigs.push(i);
+    }
+    expect(sigs.length).toBeGreaterThan(10);
+    let s = 777;
+    for (let trial = 0; trial < 400; trial++) {
+      const bad = Buffer.from(data);
+      s = (s * 1103515245 + 12345) % 2147483648;
+      const at = (sigs[s % sigs.length] as number) + 4 + ((s >> 8) % 60);
+      s = (s * 1103515245 + 12345) % 2147483648;
+      if (at < bad.length) bad[at] = s & 0xff;
+      const r = await outcome(bad, {});
+      expect(r === 'ok' || r instanceof ConvertError).toBe(true);
+    }
+  });
+});
+
+describe('Keras archives with sharded weights', () => {
+  it('names the weight files and says how to re-save', async () => {
+    const z = writeZip([
+      { name: 'config.json', data: Buffer.from(JSON.stringify(K3_RNN_CONFIG)) },
+      { name: 'model.weights.json', data: Buffer.from('{}') },
+      { name: 'model_00000.weights.h5', data: Buffer.from('x') },
+    ]);
+    const r = await outcome(z);
+    expect(r).toBeInstanceOf(ConvertError);
+    expect((r as ConvertError).message).toMatch(/model.weights.json, model_00000.weights.h5 instead of one model.weights.h5 \(sharded weights/);
   });
 });
 

@@ -90,6 +90,24 @@ describe('HDF5 new-style groups (dense links, link messages)', () => {
   });
 });
 
+describe("HDF5 written with libver='latest'", () => {
+  it('reads superblock v3, dense + huge attributes and fixed/extensible-array, v2 B-tree chunk indexes with gzip/shuffle/fletcher32', async () => {
+    await compare(FIXTURES.k2Latest, buildK2Cnn, K2_CNN_WEIGHTS, [2, 8, 8, 3]);
+  });
+});
+
+describe('big-endian and float16 weights', () => {
+  it('reads big-endian float32 datasets and a float16 kernel (written as float32)', async () => {
+    const { floatToHalf } = await import('../../../src/converter/weights');
+    const { halfToFloat } = await import('../../../src/converter/hdf5/reader');
+    const asHalf = (ws: FixtureWeightValue[]): FixtureWeightValue[] =>
+      ws.map((w) => (w.name === 'conv2d/kernel' ? { ...w, values: w.values.map((v) => halfToFloat(floatToHalf(v))) } : w));
+    const r = await compare(FIXTURES.k2BigEndianF16, buildK2Cnn, K2_CNN_WEIGHTS, [2, 8, 8, 3], 0, {}, asHalf);
+    const ws = (r.modelJson.weightsManifest as unknown as { weights: { name: string; dtype: string }[] }[])[0]?.weights ?? [];
+    expect(ws.every((w) => w.dtype === 'float32')).toBe(true);
+  });
+});
+
 describe('Keras 2 CuDNNLSTM', () => {
   it('is written as LSTM with the two bias halves summed', async () => {
     const r = await compare(FIXTURES.k2Cudnn, buildK2Cudnn, K2_CUDNN_WEIGHTS, [2, 5, 4], 0, {}, cudnnAsLstm);

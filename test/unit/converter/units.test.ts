@@ -179,3 +179,168 @@ describe('options TF.js would silently ignore', () => {
     expect(translateModelConfig(seq([layer]), '2.15.0').problems[0]?.reason).toMatch(re);
   });
 });
+
+describe('layers and options TF.js 4.22 cannot run (refused with the layer named and a hint)', () => {
+  it.each([
+    [{ class_name: 'ELU', config: { name: 'e', alpha: 0.5 } }, /ELU layer with alpha=0.5: TF.js implements only alpha=1/, /alpha=1.0/],
+    [{ class_name: 'Conv1D', config: { name: 'c', filters: 2, kernel_size: [3], strides: [2], padding: 'causal' } }, /padding="causal" with strides=\[2\] is not implemented/, /strides=1/],
+    [{ class_name: 'Subtract', config: { name: 'sub' } }, /"Subtract" is a Keras built-in layer that TF.js 4.22 does not implement/, /Add \+ Rescaling\(-1\)/],
+    [{ class_name: 'UpSampling1D', config: { name: 'u', size: 2 } }, /"UpSampling1D" is a Keras built-in/, /UpSampling2D/],
+    [{ class_name: 'GlobalAveragePooling3D', config: { name: 'g' } }, /"GlobalAveragePooling3D" is a Keras built-in/, /AveragePooling3D/],
+    [{ class_name: 'SeparableConv1D', config: { name: 's', filters: 2, kernel_size: [3] } }, /"SeparableConv1D" is a Keras built-in/, /SeparableConv2D/],
+    [
+      { class_name: 'Dense', config: { name: 'q', units: 2, dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'int8_from_float32' } } } },
+      /quantized \(dtype policy "int8_from_float32"\)/, /before model.quantize/,
+    ],
+  ])('%j', (layer, reason, hint) => {
+    const p = translateModelConfig(seq([layer]), '3.5.0').problems[0];
+    expect(p?.reason).toMatch(reason);
+    expect(p?.hint).toMatch(hint);
+  });
+
+  it('keras.ops nodes of a Keras 3 functional graph are never mistaken for the layer of the same class name', () => {
+    const kt = (l: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 2], dtype: 'float32', keras_history: [l, 0, 0] } });
+    const m = {
+      class_name: 'Functional',
+      config: {
+        name: 'f',
+        layers: [
+          { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'x' }, name: 'x', inbound_nodes: [] },
+          { module: 'keras.src.ops.numpy', class_name: 'Add', config: { name: 'add' }, registered_name: 'Add', name: 'add', inbound_nodes: [{ args: [kt('x'), 1.0], kwargs: {} }] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['add', 0, 0]],
+      },
+    } as unknown as JsonObj;
+    // element-wise arithmetic with a scalar is rewritten exactly (x + 1 → Rescaling(1, offset 1))
+    const ok = translateModelConfig(m, '3.6.0');
+    expect(ok.problems).toEqual([]);
+    expect(layerCfg(ok, 1)).toMatchObject({ class_name: 'Rescaling', name: 'add', config: { scale: 1, offset: 1 }, inbound_nodes: [[['x', 0, 0, {}]]] });
+    // anything else is refused, never read as the layer of the same name
+    const layers = (m.config as JsonObj).layers as JsonObj[];
+    (layers[1] as JsonObj).class_name = 'Mean';
+    const p = translateModelConfig(m, '3.6.0').problems[0];
+    expect(p?.reason).toMatch(/operation keras.ops "Mean" \(module keras.src.ops.numpy\)/);
+    (layers[1] as JsonObj).class_name = 'Add';
+    (layers[1] as JsonObj).inbound_nodes = [{ args: [kt('x'), [1, 2]], kwargs: {} }];
+    expect(translateModelConfig(m, '3.6.0').problems[0]?.reason).toMatch(/operation keras.ops "Add"/);
+  });
+
+  it('mixed-precision policies of every Keras version become float32; the Keras 3 Identity layer is an identity', () => {
+    const pol = [
+      { class_name: 'Policy', config: { name: 'mixed_float16' } },
+      { module: 'keras', class_name: 'FloatDTypePolicy', config: { name: 'mixed_float16' }, registered_name: null },
+      { module: 'keras', class_name: 'DTypePolicy', config: { name: 'mixed_bfloat16' }, registered_name: null },
+      'mixed_float16',
+    ];
+    for (const dtype of pol) {
+      const r = translateModelConfig(seq([{ class_name: 'Dense', config: { name: 'd', units: 2, dtype, batch_input_shape: [null, 3] } }]), '3.4.0');
+      expect(r.problems).toEqual([]);
+      expect((layerCfg(r, 0).config as JsonObj).dtype).toBe('float32');
+    }
+    const id = translateModelConfig(seq([{ class_name: 'Identity', config: { name: 'i', batch_input_shape: [null, 3] } }]), '3.4.0');
+    expect(layerCfg(id, 0).class_name).toBe('Activation');
+  });
+
+  it('dict-shaped input_layers/output_layers (Keras 3 models on dict inputs) become lists of triples', () => {
+    const m = {
+      class_name: 'Functional',
+      config: {
+        name: 'f',
+        layers: [{ class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'a' }, name: 'a', inbound_nodes: [] }],
+        input_layers: { a: ['a', 0, 0] },
+        output_layers: { a: ['a', 0, 0] },
+      },
+    } as unknown as JsonObj;
+    const c = translateModelConfig(m, '3.6.0').config.config as JsonObj;
+    expect(c.input_layers).toEqual([['a', 0, 0]]);
+    expect(c.output_layers).toEqual([['a', 0, 0]]);
+  });
+});
+
+describe('Python-style JSON', () => {
+  it('reads NaN / Infinity written by json.dumps as null, leaving strings alone', async () => {
+    const { parsePythonJson } = await import('../../../src/converter/keras/load');
+    expect(parsePythonJson('{"a": NaN, "b": -Infinity, "c": "NaN Infinity", "d": [Infinity, 1]}')).toEqual({ a: null, b: null, c: 'NaN Infinity', d: [null, 1] });
+    expect(() => parsePythonJson('{"a": nope}')).toThrow();
+  });
+});
+
+describe('Resizing / CenterCrop (broken in tfjs-layers 4.22)', () => {
+  const input = { class_name: 'InputLayer', config: { name: 'img', batch_input_shape: [null, 64, 48, 3], dtype: 'float32' } };
+  const resize = { class_name: 'Resizing', config: { name: 'resize', height: 32, width: 24, interpolation: 'bilinear' } };
+  const conv = { class_name: 'Conv2D', config: { name: 'c', filters: 2, kernel_size: [3, 3] } };
+  it('an input Resizing of a Sequential is folded into the input size', async () => {
+    const r = translateModelConfig(seq([input, resize, conv]), '2.12.0');
+    expect(r.problems).toEqual([]);
+    expect((layerCfg(r, 0).config as JsonObj).batch_input_shape).toEqual([null, 32, 24, 3]);
+    expect(layerCfg(r, 1).class_name).toBe('Activation');
+    expect(r.resizings[0]).toMatch(/resize \(32x24\)/);
+  });
+  it('an input Resizing of a Functional model is folded; one after other layers is refused', () => {
+    const fn = (mid: unknown[], resizeInput: string): JsonObj =>
+      ({
+        class_name: 'Functional',
+        config: {
+          name: 'f',
+          layers: [
+            { ...input, name: 'img', inbound_nodes: [] },
+            ...mid,
+            { ...resize, name: 'resize', inbound_nodes: [[[resizeInput, 0, 0, {}]]] },
+          ],
+          input_layers: [['img', 0, 0]],
+          output_layers: [['resize', 0, 0]],
+        },
+      }) as unknown as JsonObj;
+    const ok = translateModelConfig(fn([], 'img'), '2.12.0');
+    expect(ok.problems).toEqual([]);
+    expect((layerCfg(ok, 0).config as JsonObj).batch_input_shape).toEqual([null, 32, 24, 3]);
+    const bad = translateModelConfig(fn([{ ...conv, name: 'c', inbound_nodes: [[['img', 0, 0, {}]]] }], 'c'), '2.12.0');
+    expect(bad.problems[0]?.reason).toMatch(/Resizing not applied directly \(and only\) to a model input: TF.js 4.22's Resizing layer/);
+    expect(bad.problems[0]?.hint).toMatch(/resize images before prediction/);
+  });
+  it('CenterCrop is refused', () => {
+    const r = translateModelConfig(seq([input, { class_name: 'CenterCrop', config: { name: 'crop', height: 8, width: 8 } }]), '3.1.0');
+    expect(r.problems[0]?.reason).toMatch(/CenterCrop layer is broken/);
+  });
+});
+
+describe('more refusals', () => {
+  it('Keras 1 ZeroPadding1D (no TF.js class) is refused after translation', () => {
+    const r = translateModelConfig(seq([{ class_name: 'ZeroPadding1D', config: { name: 'zp', padding: 1, batch_input_shape: [null, 5, 2] } }]), '1.2.2');
+    expect(r.problems[0]?.reason).toMatch(/"ZeroPadding1D" is a Keras built-in layer that TF.js 4.22 does not implement/);
+  });
+  it('Bidirectional with a different backward_layer is refused; an equivalent one is accepted', () => {
+    const lstm = (name: string, units: number, back: boolean) => ({ class_name: 'LSTM', config: { name, units, go_backwards: back, return_sequences: false } });
+    const bi = (b: unknown) => seq([{ class_name: 'Bidirectional', config: { name: 'bi', layer: lstm('f', 3, false), backward_layer: b, merge_mode: 'concat', batch_input_shape: [null, 4, 2] } }]);
+    expect(translateModelConfig(bi(lstm('b', 3, true)), '3.3.0').problems).toEqual([]);
+    expect(translateModelConfig(bi(lstm('b', 5, true)), '3.3.0').problems[0]?.reason).toMatch(/backward_layer that differs from the forward layer/);
+  });
+});
+
+describe('TFOpLambda', () => {
+  const fn = (fnName: string, kwargs: Record<string, unknown>): JsonObj =>
+    ({
+      class_name: 'Functional',
+      config: {
+        name: 'f',
+        layers: [
+          { class_name: 'InputLayer', name: 'x', config: { name: 'x', batch_input_shape: [null, 3] }, inbound_nodes: [] },
+          { class_name: 'TFOpLambda', name: 'tf.op', config: { name: 'tf.op', function: fnName }, inbound_nodes: [['x', 0, 0, kwargs]] },
+        ],
+        input_layers: [['x', 0, 0]],
+        output_layers: [['tf.op', 0, 0]],
+      },
+    }) as unknown as JsonObj;
+  it('scalar arithmetic becomes Rescaling with the TFOpLambda name', () => {
+    const r = translateModelConfig(fn('math.truediv', { y: 4, name: null }), '2.9.0');
+    expect(r.problems).toEqual([]);
+    expect(layerCfg(r, 1)).toMatchObject({ class_name: 'Rescaling', name: 'tf.op', config: { scale: 0.25, offset: 0 }, inbound_nodes: [[['x', 0, 0, {}]]] });
+    expect(r.tfOps).toEqual(['tf.op (tf.math.truediv)']);
+  });
+  it('other TF functions stay refused with the TFOpLambda hint', () => {
+    const r = translateModelConfig(fn('image.resize', { size: [2, 2], name: null }), '2.9.0');
+    expect(r.problems[0]?.reason).toMatch(/"TFOpLambda" is not available in TF.js/);
+    expect(r.problems[0]?.hint).toMatch(/raw TF ops/);
+  });
+});
