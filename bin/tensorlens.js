@@ -24,7 +24,7 @@ const cacheDir = pickCacheDir();
 
 function sourceStamp() {
   const h = crypto.createHash('sha1');
-  for (const dir of ['src/converter', 'src/shared']) {
+  for (const dir of ['src/converter', 'src/shared', 'src/model/layers']) {
     const walk = (d) => {
       for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
         const p = path.join(d, e.name);

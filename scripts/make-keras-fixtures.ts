@@ -6,7 +6,10 @@
  * .h5, and two models the converter must refuse. Uses h5wasm (a dev dependency) to write HDF5;
  * the converter itself never uses it.
  *
- *   node scripts/run-ts.cjs scripts/make-keras-fixtures.ts
+ *   node scripts/run-ts.cjs scripts/make-keras-fixtures.ts [--only <prefix>]
+ *
+ * `--only gru-` writes only the files whose name starts with the prefix (HDF5 bytes are not
+ * deterministic, so regenerating everything rewrites every fixture).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +19,7 @@ import {
   K3_NESTED_WEIGHTS, K3_RNN_CONFIG, K3_RNN_WEIGHTS, materialize, weightsFor,
 } from '../test/fixtures/keras/spec';
 import { writeZip } from '../test/fixtures/keras/zip-writer';
+import { GRU_FIXTURES, GRU_K2_CONFIG, GRU_K3_CONFIG, GRU_WEIGHTS } from '../test/fixtures/keras/gru-spec';
 import { floatToHalf } from '../src/converter/weights';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/keras');
@@ -290,6 +294,31 @@ function gruResetAfter(): Buffer {
   return k3Zip(cfg, k3WeightsH5(ws, ['dense']));
 }
 
+/** tf.keras 2.x full-model .h5: Bidirectional(GRU reset_after) + GRU reset_after (bias [2, 3·units]) */
+function gruResetAfterK2(): Buffer {
+  const layers = ['input_1', 'bidirectional', 'gru_1', 'dense'];
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.9.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(GRU_K2_CONFIG));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', layers);
+    mw.create_attribute('backend', 'tensorflow');
+    mw.create_attribute('keras_version', '2.9.0');
+    for (const layer of layers) {
+      const g = mw.create_group(layer);
+      const mine = GRU_WEIGHTS.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.k2name}:0`));
+      for (const w of mine) putDataset(g, `${w.k2name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+/** Keras 3 .keras of the same model (explicit backward_layer, vars by position) */
+function gruResetAfterK3(): Buffer {
+  return k3Zip(GRU_K3_CONFIG, k3WeightsH5(GRU_WEIGHTS, ['input_layer']), '3.6.0');
+}
+
 function lambda(): Buffer {
   const cfg = JSON.parse(JSON.stringify(K2_CNN_CONFIG)) as typeof K2_CNN_CONFIG;
   (cfg.config.layers as unknown[]).splice(3, 0, {
@@ -329,9 +358,14 @@ async function main(): Promise<void> {
     [FIXTURES.k3Legacy, k3Legacy()],
     [FIXTURES.gruResetAfter, gruResetAfter()],
     [FIXTURES.lambda, lambda()],
+    [GRU_FIXTURES.k2, gruResetAfterK2()],
+    [GRU_FIXTURES.k3, gruResetAfterK3()],
   ];
+  const i = process.argv.indexOf('--only');
+  const only = i >= 0 ? process.argv[i + 1] : undefined;
+  if (i >= 0 && !only) throw new Error('--only needs a file name prefix');
   let total = 0;
-  for (const [name, data] of files) {
+  for (const [name, data] of files.filter(([n]) => only === undefined || n.startsWith(only))) {
     fs.writeFileSync(path.join(OUT, name), data);
     total += data.length;
     console.log(`${name.padEnd(32)} ${data.length} bytes`);

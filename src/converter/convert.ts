@@ -104,7 +104,7 @@ function conventionalWeightNames(layer: JsonObj | undefined): string[] {
       return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta'])];
     case 'BatchNormalization':
       return [...(c.scale === false ? [] : ['gamma']), ...(c.center === false ? [] : ['beta']), 'moving_mean', 'moving_variance'];
-    case 'LSTM': case 'GRU': case 'SimpleRNN':
+    case 'LSTM': case 'GRU': case 'SimpleRNN': case 'TensorLensGRU':
       return ['kernel', 'recurrent_kernel', ...bias];
     case 'Bidirectional': {
       const inner = isObj(c.layer) ? c.layer : undefined;
@@ -220,7 +220,7 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
 
   // ---- config
   let backend = loaded.backend;
-  const { config, problems, dialect, normalizations, identities, cudnnLstms, resizings, causalConvs, tfOps } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
+  const { config, problems, dialect, normalizations, identities, cudnnLstms, resizings, causalConvs, tfOps, resetAfterGrus } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
   if (dialect === 1) {
     const text = JSON.stringify(loaded.modelConfig);
     backend = /"dim_ordering":\s*"th"/.test(text) ? 'theano' : 'tensorflow';
@@ -244,6 +244,11 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     }
     raw = [...groups.values()].flatMap(mergeKeras1Gates);
   }
+  if (resetAfterGrus.length > 0)
+    warnings.push(
+      `GRU layer(s) ${resetAfterGrus.join(', ')} use reset_after=True, which TF.js's own GRU lacks: written as TensorLens's TensorLensGRU class (same config and weights). ` +
+        'The output loads in the TensorLens extension; any other TF.js app must first register the class: copy src/model/layers/gru-reset-after.ts (pure tfjs, ~200 lines) and call registerTensorLensLayers() before tf.loadLayersModel',
+    );
   if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation)`);
   if (resizings.length > 0)
     warnings.push(`input Resizing layer(s) ${resizings.join(', ')} folded into the model input size: the model now expects images already resized to it (TF.js 4.22's Resizing layer is broken)`);

@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // @tensorflow/tfjs package registers them, the bare core does not.
 import '@tensorflow/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { registerTensorLensLayers } from '../model/layers/gru-reset-after';
 import { ConvertError, fail } from './errors';
 import type { JsonObj } from './keras/config';
 import type { RawWeight } from './keras/load';
@@ -16,6 +17,8 @@ import { packWeights, type NamedWeight } from './weights';
 
 let ready: Promise<void> | null = null;
 export function ensureCpuBackend(): Promise<void> {
+  // TensorLens's own layer classes (GRU reset_after=True) must be known to build and validate
+  registerTensorLensLayers();
   ready ??= (async () => {
     await tf.setBackend('cpu');
     await tf.ready();

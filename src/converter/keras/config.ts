@@ -60,7 +60,10 @@ export const IDENTITY_AT_INFERENCE = new Set([
 ]);
 
 /** layers whose weights need a rewrite to match the translated config */
-type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms' | 'resizings' | 'causalConvs' | 'tfOps'>;
+type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms' | 'resizings' | 'causalConvs' | 'tfOps' | 'resetAfterGrus'>;
+
+/** Keras class → TensorLens class for reset_after=True GRUs (registered by registerTensorLensLayers) */
+export const RESET_AFTER_CLASSES: Record<string, string> = { GRU: 'TensorLensGRU', GRUCell: 'TensorLensGRUCell' };
 
 const ACTIVATION_ALIASES: Record<string, string> = { silu: 'swish' };
 
@@ -93,6 +96,8 @@ export interface TranslateResult {
   causalConvs: string[];
   /** tf.keras TFOpLambda nodes (scalar arithmetic, activations) written as Keras layers */
   tfOps: string[];
+  /** GRU/GRUCell layers with reset_after=True written as TensorLens's own classes (see RESET_AFTER_CLASSES) */
+  resetAfterGrus: string[];
   /** keras major version the config was written by (1, 2 or 3) */
   dialect: 1 | 2 | 3;
 }
@@ -169,7 +174,7 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const major = Number.parseInt(kerasVersion, 10);
   const dialect: 1 | 2 | 3 = major === 1 ? 1 : major >= 3 ? 3 : 2;
   const problems: Problem[] = [];
-  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [] };
+  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
   const config = translateLayer(raw, dialect, problems, true, rw) as JsonObj;
   foldInputResizing(config, problems, rw);
   return { config, problems, dialect, ...rw };
@@ -180,7 +185,7 @@ function translateLayer(
   dialect: 1 | 2 | 3,
   problems: Problem[],
   top = false,
-  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [] },
+  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] },
 ): JsonObj {
   let className = String(layer.class_name);
   className = CLASS_ALIASES[className] ?? className;
@@ -314,8 +319,15 @@ function translateLayer(
       break;
     case 'GRU':
     case 'GRUCell':
-      if (cfg.reset_after === true)
-        problems.push(problem(name, className, 'GRU with reset_after=True (the Keras 2.x/3 default) is not implemented by TF.js, which would compute a different recurrence', 'rebuild the GRU with reset_after=False and retrain, or use LSTM'));
+      if (cfg.reset_after === true) {
+        // TF.js's GRU computes only reset_after=False; TensorLens ships its own layer class for
+        // the Keras 2.x/3 default (src/model/layers/gru-reset-after.ts), same config and weights
+        // (bias [2, 3·units]). The output then needs an app that registers that class.
+        out.class_name = RESET_AFTER_CLASSES[className] as string;
+        rw.resetAfterGrus.push(name);
+        if (cfg.stateful === true)
+          problems.push(problem(name, className, 'stateful=True GRU with reset_after=True is not supported (TensorLensGRU runs stateless only)', 'save the model with stateful=False (weights are the same) and carry state in the app if needed'));
+      }
       break;
     case 'Bidirectional': {
       const inner = cfg.layer;

@@ -66,7 +66,7 @@ it.each([
   [['convert', fx(FIXTURES.k2Full)], 2, /missing <outdir>/],
   [['convert', fx(FIXTURES.k2Full), 'o', '--frobnicate'], 2, /unknown option --frobnicate/],
   [['convert', fx(FIXTURES.k2Arch), 'o'], 1, /keras2-cnn-architecture.json: this is a JSON file, not a Keras model/],
-  [['convert', fx(FIXTURES.gruResetAfter), 'o'], 1, /GRU with reset_after=True/],
+  [['convert', fx(FIXTURES.lambda), 'o'], 1, /layer "lambda" \(Lambda\)/],
   [['convert', fx(FIXTURES.k2Full), 'o', '--task', 'image'], 2, /--task needs --labels/],
   [['train'], 2, /unknown command "train"/],
 ])('%j → exit %i with one clear line', async (args, code, re) => {

@@ -7,9 +7,12 @@ import { convertKeras, CONVERTED_BY } from '../../../src/converter/convert';
 import { ConvertError } from '../../../src/converter/errors';
 import {
   buildK2Cnn, buildK3Legacy, buildK3Nested, buildK3Rnn, FIXTURES, K2_CNN_WEIGHTS, K3_LEGACY_WEIGHTS, K3_NESTED_WEIGHTS,
-  K3_RNN_WEIGHTS, materialize, type FixtureWeight, type FixtureWeightValue, type Tfl, buildK2Cudnn, K2_CUDNN_WEIGHTS, cudnnAsLstm, buildK2Mlp, K2_MLP_WEIGHTS,
+  K3_RNN_WEIGHTS, materialize, weightsFor, type FixtureWeight, type FixtureWeightValue, type Tfl, buildK2Cudnn, K2_CUDNN_WEIGHTS, cudnnAsLstm, buildK2Mlp, K2_MLP_WEIGHTS,
 } from '../../fixtures/keras/spec';
 import { ensureCpuBackend, fixture, loadResult, maxAbsDiff, predictOn, seededInput, tf, tfl } from './helpers';
+import type * as tflTypes from '@tensorflow/tfjs-layers';
+import type { JsonObj } from '../../../src/converter/keras/config';
+import { registerTensorLensLayers, TensorLensGRU } from '../../../src/model/layers/gru-reset-after';
 
 jest.setTimeout(60_000);
 
@@ -146,10 +149,30 @@ describe('Keras 3 .keras archives', () => {
   });
 });
 
-describe('refuses silently wrong output', () => {
-  it('GRU reset_after=True', async () => {
-    await expect(convertKeras(fixture(FIXTURES.gruResetAfter), { inputPath: 'g.keras' })).rejects.toThrow(/layer "gru" \(GRU\): GRU with reset_after=True/);
+describe('GRU reset_after=True', () => {
+  it('is written as TensorLensGRU (bias [2, 3·units]) and predicts like that layer built directly', async () => {
+    registerTensorLensLayers();
+    const build = (t: Tfl): ReturnType<typeof buildK2Cnn> =>
+      t.sequential({
+        layers: [
+          t.layers.embedding({ inputDim: 20, outputDim: 4, inputLength: 7 }),
+          t.layers.bidirectional({ layer: t.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }) as tflTypes.RNN, mergeMode: 'concat' }),
+          new TensorLensGRU({ units: 2, activation: 'tanh', recurrentActivation: 'sigmoid' }),
+          t.layers.dense({ units: 1, activation: 'sigmoid' }),
+        ],
+      });
+    // same weights as the generator writes (scripts/make-keras-fixtures.ts gruResetAfter)
+    const adapt = (ws: FixtureWeightValue[]): FixtureWeightValue[] => ws.map((w) => (w.k3path === 'layers/gru/cell/vars/2' ? { ...w, shape: [2, 6], values: weightsFor(99, [2, 6]) } : w));
+    const r = await compare(FIXTURES.gruResetAfter, build, K3_RNN_WEIGHTS, [2, 7], 20, {}, adapt);
+    const layers = ((r.modelJson.modelTopology as JsonObj).model_config as { config: { layers: { class_name: string; config: JsonObj }[] } }).config.layers;
+    expect(layers.find((l) => l.config.name === 'gru')).toMatchObject({ class_name: 'TensorLensGRU', config: { reset_after: true, units: 2 } });
+    const manifest = (r.modelJson.weightsManifest as unknown as { weights: { name: string; shape: number[] }[] }[])[0]?.weights ?? [];
+    expect(manifest.find((w) => w.name === 'gru/bias')?.shape).toEqual([2, 6]);
+    expect(r.report.warnings.join(' ')).toMatch(/gru use reset_after=True.*TensorLensGRU.*registerTensorLensLayers/);
   });
+});
+
+describe('refuses silently wrong output', () => {
   it('Lambda is named with a hint; --allow-custom writes it', async () => {
     await expect(convertKeras(fixture(FIXTURES.lambda), { inputPath: 'l.h5' })).rejects.toThrow(/layer "lambda" \(Lambda\).*--allow-custom/);
     const r = await convertKeras(fixture(FIXTURES.lambda), { inputPath: 'l.h5', allowCustom: true });
