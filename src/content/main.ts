@@ -1,0 +1,119 @@
+/**
+ * Content script: answers only this extension (STYLE §4) with a narrow API: the full selection,
+ * and pixels that only the page can read (canvas, video frames, blob: images, CSS backgrounds).
+ * Plain image URLs never come here; the extension fetches those itself.
+ */
+import { fromThisExtension, serve } from '../ext/rpc';
+import type { CapturedImage, ContentApi } from '../shared/protocol';
+import { thumbnailSize } from '../shared/geometry';
+
+/** Captures are capped: the model input is small, and messages should stay small too. */
+const CAPTURE_MAX_SIDE = 1024;
+
+let lastClick: { target: EventTarget | null; x: number; y: number } = { target: null, x: 0, y: 0 };
+
+
+function selectedText(): string {
+  const el = document.activeElement;
+  // Selections inside text fields are not part of getSelection() in every browser.
+  if (el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && /^(text|search|url)$/.test(el.type))) {
+    const { selectionStart: s, selectionEnd: e, value } = el;
+    if (s !== null && e !== null && e > s) return value.slice(s, e);
+  }
+  return window.getSelection()?.toString() ?? '';
+}
+
+function draw(source: CanvasImageSource, width: number, height: number): CapturedImage {
+  if (!(width > 0 && height > 0)) return { kind: 'none', reason: 'image-unreadable', message: 'the image has no pixels yet' };
+  const size = thumbnailSize(width, height, CAPTURE_MAX_SIDE);
+  const canvas = document.createElement('canvas');
+  canvas.width = size.width;
+  canvas.height = size.height;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return { kind: 'none', reason: 'image-unreadable', message: 'no 2d canvas' };
+  ctx.drawImage(source, 0, 0, size.width, size.height);
+  try {
+    return { kind: 'data-url', dataUrl: canvas.toDataURL('image/png') };
+  } catch {
+    return { kind: 'none', reason: 'image-tainted', message: 'the page does not allow reading these pixels (cross-origin canvas or video)' };
+  }
+}
+
+async function blobUrlToDataUrl(url: string): Promise<CapturedImage> {
+  const blob = await (await fetch(url)).blob();
+  return new Promise((resolve) => {
+    const r = new FileReader();
+    r.onload = () => resolve({ kind: 'data-url', dataUrl: String(r.result).replace(/^data:[^;,]*/, `data:${blob.type || 'image/png'}`) });
+    r.onerror = () => resolve({ kind: 'none', reason: 'image-unreadable', message: 'could not read the blob: image' });
+    r.readAsDataURL(blob);
+  });
+}
+
+function cssBackgroundUrl(el: Element): string | null {
+  const bg = getComputedStyle(el).backgroundImage;
+  const m = /url\(\s*(['"]?)(.*?)\1\s*\)/.exec(bg);
+  return m?.[2] ? new URL(m[2], document.baseURI).href : null;
+}
+
+async function fromElement(el: Element): Promise<CapturedImage | null> {
+  if (el instanceof HTMLImageElement) {
+    const url = el.currentSrc || el.src;
+    if (!url) return null;
+    if (/^(https?|data):/i.test(url)) return { kind: 'url', url };
+    if (!el.complete || el.naturalWidth === 0) return { kind: 'none', reason: 'image-unreadable', message: 'the image has not loaded' };
+    return draw(el, el.naturalWidth, el.naturalHeight); // blob: and other page-only URLs
+  }
+  if (el instanceof HTMLVideoElement) {
+    if (el.readyState < 2) return { kind: 'none', reason: 'image-unreadable', message: 'the video has no frame to show yet' };
+    return draw(el, el.videoWidth, el.videoHeight);
+  }
+  if (el instanceof HTMLCanvasElement) return draw(el, el.width, el.height);
+  if (el instanceof SVGSVGElement) {
+    const xml = new XMLSerializer().serializeToString(el);
+    return { kind: 'data-url', dataUrl: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(xml)}` };
+  }
+  const bg = cssBackgroundUrl(el);
+  if (bg) return bg.startsWith('blob:') ? blobUrlToDataUrl(bg) : { kind: 'url', url: bg };
+  return null;
+}
+
+/** The right-clicked element, then what lies under the cursor (overlays often cover images), then ancestors. */
+function candidates(): Element[] {
+  const out: Element[] = [];
+  const t = lastClick.target;
+  if (t instanceof Element) out.push(t);
+  out.push(...document.elementsFromPoint(lastClick.x, lastClick.y));
+  for (let el = t instanceof Element ? t.parentElement : null, i = 0; el && i < 6; el = el.parentElement, i++) out.push(el);
+  const pic = t instanceof Element ? t.closest('picture')?.querySelector('img') : null;
+  if (pic) out.unshift(pic);
+  return [...new Set(out)].filter((e) => e !== document.documentElement && e !== document.body);
+}
+
+const api: ContentApi = {
+  getSelection: () => Promise.resolve(selectedText()),
+  async captureImage(hint) {
+    if (hint.srcUrl?.startsWith('blob:')) {
+      const img = [...document.images].find((i) => i.currentSrc === hint.srcUrl || i.src === hint.srcUrl);
+      if (img) return (await fromElement(img)) ?? { kind: 'none', reason: 'no-image', message: '' };
+    }
+    for (const el of candidates()) {
+      const c = await fromElement(el);
+      if (c) return c;
+    }
+    return { kind: 'none', reason: 'no-image', message: 'no image, video or canvas where you right-clicked' };
+  },
+};
+
+// Injected again by scripting.executeScript when a tab predates the install: serve only once.
+const flag = '__tensorlensContent';
+if (!(globalThis as Record<string, unknown>)[flag]) {
+  (globalThis as Record<string, unknown>)[flag] = true;
+  document.addEventListener(
+    'contextmenu',
+    (e) => {
+      lastClick = { target: e.target, x: e.clientX, y: e.clientY };
+    },
+    true,
+  );
+  serve('content', api, fromThisExtension);
+}

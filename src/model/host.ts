@@ -1,0 +1,221 @@
+/**
+ * The model host, shaped like a runtime session (STYLE §9): lazy shared load per model (cleared on
+ * failure so a later click retries), warm-up after load, one job at a time, every tensor disposed.
+ * Runs in the Chrome offscreen document and the Firefox background page; uses fetch and the DOM,
+ * never extension APIs (the entry file passes the extension's base URL and a progress callback).
+ */
+import * as tf from './tf';
+import { configureTf, loadGraphModel, loadLayersModel } from './tf';
+import { selectBackend } from './backend';
+import { imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
+import { decodeImage, fetchImage, thumbnail, toInputPixels } from './image';
+import { AppError } from '../shared/errors';
+import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/metadata';
+import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
+import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
+import type { ModelTask } from '../shared/metadata';
+
+export interface HostOptions {
+  /** extension root URL ending in '/', e.g. chrome-extension://id/ */
+  baseUrl: string;
+  onProgress?: (p: LoadProgress) => void;
+  imageFetchTimeoutMs?: number;
+}
+
+interface LoadedModel {
+  meta: ModelMetadata;
+  model: Predictor;
+  wordIndex?: WordIndex;
+  loadMs: number;
+}
+
+const now = (): number => performance.now();
+
+export class ModelHost implements ModelHostApi {
+  private queue: Promise<unknown> = Promise.resolve();
+  private backend: BackendName | null = null;
+  private backendSetting: BackendSetting | null = null;
+  private models = new Map<string, Promise<LoadedModel>>();
+
+  constructor(private readonly opts: HostOptions) {
+    configureTf(opts.baseUrl);
+  }
+
+  classifyImage(job: ImageJob): Promise<HostOutcome> {
+    return this.exclusive(() => this.runImage(job));
+  }
+
+  classifyText(job: TextJob): Promise<HostOutcome> {
+    return this.exclusive(() => this.runText(job));
+  }
+
+  /** For tests and diagnostics: live tensor count. */
+  memory(): { numTensors: number; numBytes: number } {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async ensureBackend(setting: BackendSetting): Promise<BackendName> {
+    if (this.backend && this.backendSetting === setting && tf.getBackend() === this.backend) return this.backend;
+    const chosen = await selectBackend(setting);
+    if (chosen !== this.backend) {
+      // Weights live in the backend that loaded them: drop models loaded on another backend.
+      for (const p of this.models.values()) p.then((m) => m.model.dispose(), () => undefined);
+      this.models.clear();
+    }
+    this.backend = chosen;
+    this.backendSetting = setting;
+    return chosen;
+  }
+
+  private model(name: string, task: ModelTask): Promise<LoadedModel> {
+    let p = this.models.get(name);
+    if (!p) {
+      p = this.load(name, task);
+      this.models.set(name, p);
+      p.catch(() => this.models.delete(name));
+    }
+    return p;
+  }
+
+  private async fetchJson(path: string, missing: AppError): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(this.opts.baseUrl + path);
+    } catch {
+      throw missing;
+    }
+    if (!res.ok) throw missing;
+    try {
+      return await res.json();
+    } catch {
+      throw new AppError('model-load-failed', `${path} is not valid JSON`);
+    }
+  }
+
+  private async load(name: string, task: ModelTask): Promise<LoadedModel> {
+    const t0 = now();
+    const dir = `models/${name}/`;
+    const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
+    const raw = await this.fetchJson(`${dir}metadata.json`, new AppError(missingCode, `${dir}metadata.json is not in the extension package`));
+    let meta: ModelMetadata;
+    try {
+      meta = parseMetadata(raw, `${dir}metadata.json`);
+    } catch (e) {
+      throw new AppError('model-load-failed', e instanceof MetadataError ? e.message : String(e));
+    }
+    if (meta.task !== task) throw new AppError('model-load-failed', `${dir}metadata.json describes a ${meta.task} model, not a ${task} model`);
+    const modelPath = dir + meta.modelFile;
+    const modelJson = await this.fetchJson(modelPath, new AppError(missingCode, `${modelPath} is not in the extension package`));
+    const format = (modelJson as { format?: unknown }).format;
+    const hasTopology = typeof (modelJson as { modelTopology?: unknown }).modelTopology === 'object';
+    // Old Keras exports have no "format" but a Keras topology: those are layers models too.
+    const isGraph = format === 'graph-model';
+    if (!isGraph && format !== 'layers-model' && !(format === undefined && hasTopology))
+      throw new AppError('model-format-unsupported', `${modelPath} has format ${JSON.stringify(format)}; expected "layers-model" or "graph-model"`);
+
+    let wordIndex: WordIndex | undefined;
+    if (task === 'text') {
+      const vocabPath = dir + (meta.text?.tokenizer.vocabFile ?? 'vocab.json');
+      const vocab = await this.fetchJson(vocabPath, new AppError('text-model-missing', `${vocabPath} is not in the extension package`));
+      try {
+        wordIndex = parseWordIndex(vocab, vocabPath);
+      } catch (e) {
+        throw new AppError('model-load-failed', (e as Error).message);
+      }
+    }
+
+    this.opts.onProgress?.({ model: name, fraction: 0 });
+    let model: Predictor;
+    const onProgress = (fraction: number): void => this.opts.onProgress?.({ model: name, fraction });
+    try {
+      model = isGraph
+        ? await loadGraphModel(this.opts.baseUrl + modelPath, { onProgress })
+        : await loadLayersModel(this.opts.baseUrl + modelPath, { onProgress });
+    } catch (e) {
+      throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
+    }
+    try {
+      await warmUp(model, meta);
+    } catch (e) {
+      model.dispose();
+      throw new AppError('model-load-failed', `${modelPath}: warm-up failed (${(e as Error).message})`);
+    }
+    this.opts.onProgress?.({ model: name, fraction: 1 });
+    return { meta, model, wordIndex, loadMs: now() - t0 };
+  }
+
+  /** After a failed load: the first weight shard that cannot be fetched, to name it in the error. */
+  private async firstUnreadableWeight(dir: string, modelJson: unknown): Promise<string | null> {
+    const groups = (modelJson as { weightsManifest?: { paths?: unknown }[] }).weightsManifest;
+    for (const g of Array.isArray(groups) ? groups : []) {
+      for (const p of Array.isArray(g.paths) ? g.paths : []) {
+        if (typeof p !== 'string') continue;
+        const ok = await fetch(this.opts.baseUrl + dir + p).then((r) => r.ok, () => false);
+        if (!ok) return `${dir}${p} is missing`;
+      }
+    }
+    return null;
+  }
+
+  private async runImage(job: ImageJob): Promise<HostOutcome> {
+    const backend = await this.ensureBackend(job.backend);
+    const tLoad = now();
+    const wasLoaded = this.models.has(job.model);
+    const m = await this.model(job.model, 'image');
+    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    const pre = m.meta.image;
+    if (!pre) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
+
+    const t0 = now();
+    const blob = await fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000);
+    const img = await decodeImage(blob);
+    const t1 = now();
+    try {
+      const px = toInputPixels(img, pre);
+      const thumb = thumbnail(img);
+      const input = imageTensor(px, pre);
+      const t2 = now();
+      const scores = await predictScores(m.model, input, m.meta);
+      const t3 = now();
+      return {
+        scores,
+        backend,
+        thumbnail: thumb,
+        imageSize: { width: img.width, height: img.height },
+        timings: { acquireMs: t1 - t0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
+      };
+    } finally {
+      img.close();
+    }
+  }
+
+  private async runText(job: TextJob): Promise<HostOutcome> {
+    if (!job.text.trim()) throw new AppError('empty-selection', 'the selection is empty');
+    const backend = await this.ensureBackend(job.backend);
+    const tLoad = now();
+    const wasLoaded = this.models.has(job.model);
+    const m = await this.model(job.model, 'text');
+    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    const pre = m.meta.text;
+    if (!pre || !m.wordIndex) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no text preprocessing`);
+    const t1 = now();
+    const enc = encodeText(job.text, pre, m.wordIndex);
+    const input = textTensor(enc.ids);
+    const t2 = now();
+    const scores = await predictScores(m.model, input, m.meta);
+    const t3 = now();
+    return {
+      scores,
+      backend,
+      text: { snippet: snippet(job.text), tokenCount: enc.tokenCount, truncated: enc.truncated, charsTruncated: enc.charsTruncated, inputChars: enc.inputChars },
+      timings: { acquireMs: 0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
+    };
+  }
+}

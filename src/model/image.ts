@@ -1,0 +1,160 @@
+/**
+ * Image acquisition in the model host (offscreen document / Firefox background page, which both
+ * have a DOM): fetch by URL with a timeout and a byte cap, decode with createImageBitmap (SVG and
+ * other formats it refuses: via an <img> element), then draw resized (never cropped) to the input.
+ */
+import { AppError, withTimeout } from '../shared/errors';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, placeImage, thumbnailSize } from '../shared/geometry';
+import type { ImagePreprocessing } from '../shared/metadata';
+import type { ImageSource } from '../shared/protocol';
+import type { Pixels } from './inference';
+import { imageHeader } from '../shared/image-header';
+
+export interface DecodedImage {
+  source: CanvasImageSource;
+  width: number;
+  height: number;
+  close(): void;
+}
+
+const describe = (url: string): string => (url.startsWith('data:') ? 'the image data' : url.length > 120 ? `${url.slice(0, 117)}…` : url);
+
+async function readCapped(res: Response, url: string, maxBytes: number): Promise<Blob> {
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw new AppError('image-too-large', `${describe(url)} is ${Math.round(declared / 1048576)} MB (limit ${maxBytes / 1048576} MB)`);
+  if (!res.body) return res.blob();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new AppError('image-too-large', `${describe(url)} is larger than ${maxBytes / 1048576} MB`);
+    }
+    chunks.push(value);
+  }
+  return new Blob(chunks as BlobPart[], { type: res.headers.get('content-type') ?? '' });
+}
+
+/** Fetches the image bytes; the extension's host permissions make cross-origin URLs readable. */
+export async function fetchImage(source: ImageSource, timeoutMs: number, maxBytes = MAX_IMAGE_BYTES): Promise<Blob> {
+  const url = source.kind === 'url' ? source.url : source.dataUrl;
+  if (!/^(https?|data):/i.test(url)) throw new AppError('image-unreadable', `cannot read images from ${describe(url)}`);
+  if (url.startsWith('data:') && url.length * 0.75 > maxBytes) throw new AppError('image-too-large', 'the image data is too large');
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
+  try {
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: ctrl.signal, credentials: 'omit', cache: 'force-cache' });
+    } catch (e) {
+      if (ctrl.signal.aborted) throw new AppError('timeout', `downloading ${describe(url)} took longer than ${timeoutMs / 1000} s`);
+      throw new AppError('image-fetch-failed', `could not download ${describe(url)} (${(e as Error).message})`);
+    }
+    if (!res.ok) throw new AppError('image-fetch-failed', `HTTP ${res.status} for ${describe(url)}`);
+    return await readCapped(res, url, maxBytes);
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    if (ctrl.signal.aborted) throw new AppError('timeout', `downloading ${describe(url)} took longer than ${timeoutMs / 1000} s`);
+    throw new AppError('image-fetch-failed', `could not download ${describe(url)} (${(e as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** SVG (and anything createImageBitmap refuses) decodes through an <img>, then rasterises. */
+async function decodeWithImgElement(blob: Blob): Promise<DecodedImage> {
+  const url = URL.createObjectURL(blob);
+  try {
+    const img = new Image();
+    // Not img.decode(): in Chrome's offscreen document (never rendered) it never settles, even for
+    // valid images; load/error events do fire. Bounded, so a bad file cannot hang the job queue.
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        img.onload = () => resolve();
+        img.onerror = () => reject(new Error('the image element could not load it'));
+        img.src = url;
+      }),
+      10_000,
+      'decoding the image',
+    );
+    // An SVG without width/height has no intrinsic size: rasterise it at 512 px.
+    const w = img.naturalWidth || 512;
+    const h = img.naturalHeight || 512;
+    const canvas = document.createElement('canvas');
+    const size = thumbnailSize(w, h, 1024);
+    canvas.width = size.width;
+    canvas.height = size.height;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) throw new Error('no 2d context');
+    ctx.drawImage(img, 0, 0, size.width, size.height);
+    return { source: canvas, width: size.width, height: size.height, close: () => undefined };
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+export async function decodeImage(blob: Blob): Promise<DecodedImage> {
+  const head = imageHeader(new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer()));
+  if (head && head.width * head.height > MAX_IMAGE_PIXELS)
+    throw new AppError('image-too-large', `the image is ${head.width}×${head.height} pixels (limit ${MAX_IMAGE_PIXELS / 1e6} megapixels)`);
+  const isSvg = /svg/i.test(blob.type) || (await blob.slice(0, 512).text()).includes('<svg');
+  try {
+    if (isSvg) return await decodeWithImgElement(blob);
+    const bmp = await createImageBitmap(blob);
+    return checkSize({ source: bmp, width: bmp.width, height: bmp.height, close: () => bmp.close() });
+  } catch (e) {
+    if (e instanceof AppError) throw e;
+    try {
+      return checkSize(await decodeWithImgElement(blob));
+    } catch (e2) {
+      if (e2 instanceof AppError) throw e2;
+      throw new AppError('image-unreadable', `the file is not an image this browser can decode (${blob.type || 'unknown type'}, ${blob.size} bytes)`);
+    }
+  }
+}
+
+function checkSize(img: DecodedImage): DecodedImage {
+  if (img.width * img.height > MAX_IMAGE_PIXELS) {
+    img.close();
+    throw new AppError('image-too-large', `the image is ${img.width}×${img.height} pixels (limit ${MAX_IMAGE_PIXELS / 1e6} megapixels)`);
+  }
+  if (img.width === 0 || img.height === 0) throw new AppError('image-unreadable', 'the image has no pixels');
+  return img;
+}
+
+function canvas2d(width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new AppError('internal', 'no 2d canvas context');
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  return { canvas, ctx };
+}
+
+/** The whole image resized to the model input (stretch or letterbox, never cropped), as RGBA. */
+export function toInputPixels(img: DecodedImage, pre: ImagePreprocessing): Pixels {
+  const [h, w] = pre.inputSize;
+  const { ctx } = canvas2d(w, h);
+  ctx.fillStyle = '#000';
+  ctx.fillRect(0, 0, w, h);
+  const r = placeImage(img.width, img.height, w, h, pre.resize);
+  ctx.drawImage(img.source, 0, 0, img.width, img.height, r.x, r.y, r.width, r.height);
+  const data = ctx.getImageData(0, 0, w, h);
+  return { data: data.data, width: w, height: h };
+}
+
+/** A small JPEG for the popup and history (never the full image). */
+export function thumbnail(img: DecodedImage, max = 96): string {
+  const s = thumbnailSize(img.width, img.height, max);
+  const { canvas, ctx } = canvas2d(s.width, s.height);
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, s.width, s.height);
+  ctx.drawImage(img.source, 0, 0, s.width, s.height);
+  return canvas.toDataURL('image/jpeg', 0.8);
+}

@@ -1,0 +1,19 @@
+/**
+ * Chrome offscreen document: hosts TF.js and the models. Offscreen documents only get
+ * chrome.runtime, so progress goes to the background, which writes it to storage.
+ */
+import browser from '../ext/browser';
+import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import { ModelHost } from '../model/host';
+import type { BackgroundApi } from '../shared/protocol';
+
+const background = rpcClient<BackgroundApi>('background', sendToRuntime);
+const host = new ModelHost({
+  baseUrl: browser.runtime.getURL(''),
+  onProgress: (p) => void background.reportProgress(p).catch(() => undefined),
+});
+
+// Only the service worker (an extension context) may ask for work.
+serve('model-host', { classifyImage: host.classifyImage.bind(host), classifyText: host.classifyText.bind(host) }, fromExtensionPage);
+
+if (__TEST__) Object.assign(globalThis, { tensorlensHost: host });

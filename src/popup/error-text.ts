@@ -1,0 +1,23 @@
+/** One sentence per error code (STYLE §3): what happened and what to do. */
+import type { ErrorCode } from '../shared/errors';
+
+export const ERROR_TEXT: Record<ErrorCode, string> = {
+  'model-missing': 'The image model is missing from the extension. Rebuild the extension with its model_web folder, or pick another model in Settings.',
+  'model-load-failed': 'The model could not be loaded; its files may be damaged.',
+  'model-format-unsupported': 'The model file is neither a TF.js layers model nor a graph model, so TensorLens cannot load it.',
+  'text-model-missing': 'No text model is installed, so the selection cannot be classified. Add one under model_web/ and rebuild.',
+  'image-unreadable': 'That image could not be read. It may not be a picture, or not have loaded yet.',
+  'image-too-large': 'That image is too large to classify.',
+  'image-fetch-failed': 'The image could not be downloaded.',
+  'image-tainted': 'The page does not allow reading the pixels of that canvas or video.',
+  'no-image': 'There is no image where you right-clicked.',
+  'page-not-allowed': 'Browsers do not let extensions read this page (for example chrome:// or add-on store pages).',
+  'empty-selection': 'Nothing is selected. Select some text, then right-click it.',
+  'backend-failed': 'TensorFlow.js could not start on this device. Try another backend in Settings.',
+  timeout: 'That took too long and was stopped. Please try again.',
+  internal: 'Something went wrong inside TensorLens. Please try again.',
+};
+
+export function errorSentence(code: ErrorCode): string {
+  return ERROR_TEXT[code];
+}

@@ -1,0 +1,184 @@
+/**
+ * The one contract for every cross-context call (STYLE §2). Each receiver's API is an interface of
+ * async methods; src/ext/rpc.ts gives senders a typed client and receivers a server. Messages
+ * carry a `target`, and a listener ignores messages not addressed to it. Payloads are JSON-safe.
+ */
+import type { ErrorCode } from './errors';
+import type { LabelScore } from './postprocess';
+import type { ModelTask } from './metadata';
+
+export type Target = 'background' | 'model-host' | 'content';
+
+export type BackendName = 'wasm' | 'webgl' | 'cpu';
+export type BackendSetting = 'auto' | BackendName;
+export const BACKEND_SETTINGS: readonly BackendSetting[] = ['auto', 'wasm', 'webgl', 'cpu'];
+
+/** Where the model host gets an image: a URL it fetches itself, or pixels the page captured. */
+export type ImageSource = { kind: 'url'; url: string } | { kind: 'data-url'; dataUrl: string; origin: string };
+
+export interface Timings {
+  /** fetching + decoding the image, or reading the selection */
+  acquireMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  /** click → result, measured by the background */
+  totalMs: number;
+  /** model load time when this job loaded the model (cold), else 0 */
+  modelLoadMs: number;
+}
+
+export interface ImageJob {
+  model: string;
+  backend: BackendSetting;
+  source: ImageSource;
+}
+
+export interface TextJob {
+  model: string;
+  backend: BackendSetting;
+  text: string;
+}
+
+export interface HostOutcome {
+  scores: LabelScore[];
+  backend: BackendName;
+  timings: Omit<Timings, 'totalMs'>;
+  /** image jobs: small JPEG data URL made by the host; text jobs: absent */
+  thumbnail?: string;
+  imageSize?: { width: number; height: number };
+  /** text jobs */
+  text?: { snippet: string; tokenCount: number; truncated: boolean; charsTruncated: boolean; inputChars: number };
+}
+
+/** Offscreen document (Chrome) or background page (Firefox). */
+export interface ModelHostApi {
+  classifyImage(job: ImageJob): Promise<HostOutcome>;
+  classifyText(job: TextJob): Promise<HostOutcome>;
+}
+
+export interface LoadProgress {
+  model: string;
+  fraction: number;
+}
+
+/** What extension pages (popup, offscreen, test page) may ask the background. */
+export interface BackgroundApi {
+  reportProgress(p: LoadProgress): Promise<void>;
+}
+
+/** What the page offers (narrow: content scripts only answer the extension). */
+export interface ContentApi {
+  /** the full current selection (browsers truncate info.selectionText) */
+  getSelection(): Promise<string>;
+  /** the image the user right-clicked, when only the page can read it */
+  captureImage(hint: { srcUrl?: string; mediaType?: string }): Promise<CapturedImage>;
+}
+
+export type CapturedImage =
+  | { kind: 'url'; url: string }
+  | { kind: 'data-url'; dataUrl: string }
+  | { kind: 'none'; reason: 'no-image' | 'image-tainted' | 'image-unreadable'; message: string };
+
+export interface RpcRequest {
+  target: Target;
+  method: string;
+  args: unknown[];
+}
+
+export function isRpcRequest(m: unknown): m is RpcRequest {
+  if (typeof m !== 'object' || m === null) return false;
+  const r = m as Record<string, unknown>;
+  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content') &&
+    typeof r.method === 'string' && Array.isArray(r.args);
+}
+
+// ---- What is stored (state lives in storage, STYLE §7) ----
+
+export type JobPhase = 'loading-model' | 'working' | 'done' | 'error';
+
+export interface ClassificationResult {
+  id: string;
+  task: ModelTask;
+  model: string;
+  modelName: string;
+  scores: LabelScore[];
+  backend: BackendName;
+  timings: Timings;
+  createdAt: number;
+  thumbnail?: string;
+  imageSize?: { width: number; height: number };
+  sourceUrl?: string;
+  pageUrl?: string;
+  text?: HostOutcome['text'];
+}
+
+export interface JobState {
+  id: string;
+  task: ModelTask;
+  phase: JobPhase;
+  startedAt: number;
+  model: string;
+  /** 0..1 while the model loads */
+  progress?: number;
+  result?: ClassificationResult;
+  error?: { code: ErrorCode; message: string };
+}
+
+export interface Settings {
+  imageModel: string;
+  textModel: string;
+  backend: BackendSetting;
+}
+
+export interface ModelIndexEntry {
+  name: string;
+  displayName: string;
+  task: ModelTask;
+  labels: string[];
+  /** path of the model folder inside the extension, e.g. "models/nsfw-mobilenet-v2/" */
+  path: string;
+}
+
+export interface ModelIndex {
+  models: ModelIndexEntry[];
+  defaults: { image: string | null; text: string | null };
+}
+
+export const MODELS_INDEX_PATH = 'models/index.json';
+export const HISTORY_LIMIT = 50;
+export const TOP_K = 5;
+
+export const MENU_IMAGE = 'tensorlens-classify-image';
+export const MENU_TEXT = 'tensorlens-classify-selection';
+
+export function isSettings(v: unknown): v is Settings {
+  if (typeof v !== 'object' || v === null) return false;
+  const s = v as Record<string, unknown>;
+  return typeof s.imageModel === 'string' && typeof s.textModel === 'string' &&
+    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend);
+}
+
+/** Validates a content script's capture reply (types don't exist on the wire, STYLE §4). */
+export function parseCapturedImage(v: unknown): CapturedImage {
+  if (typeof v !== 'object' || v === null) throw new Error('capture reply is not an object');
+  const c = v as Record<string, unknown>;
+  if (c.kind === 'url' && typeof c.url === 'string' && /^(https?|data):/i.test(c.url)) return { kind: 'url', url: c.url };
+  if (c.kind === 'data-url' && typeof c.dataUrl === 'string' && c.dataUrl.startsWith('data:image/'))
+    return { kind: 'data-url', dataUrl: c.dataUrl };
+  if (c.kind === 'none' && (c.reason === 'no-image' || c.reason === 'image-tainted' || c.reason === 'image-unreadable'))
+    return { kind: 'none', reason: c.reason, message: typeof c.message === 'string' ? c.message : '' };
+  throw new Error('capture reply has an unexpected shape');
+}
+
+/** The snippet shown in the popup and history for text results. */
+export function snippet(text: string, max = 160): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : `${t.slice(0, max - 1)}…`;
+}
+
+/** Pages where extensions may not run content scripts. */
+export function isRestrictedPage(url: string | undefined): boolean {
+  if (!url) return false;
+  return /^(chrome|chrome-extension|edge|about|moz-extension|view-source|devtools|chrome-search|resource):/i.test(url) ||
+    /^https:\/\/(chromewebstore\.google\.com|chrome\.google\.com\/webstore|addons\.mozilla\.org)\//i.test(url);
+}

@@ -1,0 +1,169 @@
+/**
+ * Firefox ESR e2e over WebDriver BiDi: the test build (dist/test-firefox) opens its own test page
+ * on install (BiDi refuses to navigate to moz-extension:// URLs); from that page the suite runs
+ * the background's real menu handler (Firefox has no onClicked.dispatch) and opens the popup.
+ * Assertions read the popup's DOM.
+ */
+import type { Page } from 'puppeteer-core';
+import {
+  DRAWING,
+  MENU_IMAGE,
+  MENU_TEXT,
+  PHOTO,
+  TEXTS,
+  ensureTestBuild,
+  findPage,
+  launchFirefox,
+  recordTiming,
+  startServers,
+  waitForOutcome,
+  type FirefoxSession,
+  type PopupView,
+  type Servers,
+} from './harness';
+
+jest.setTimeout(180_000);
+
+/** The slice of the browser.* API used inside the extension's test page. */
+declare const browser: {
+  runtime: { getURL(p: string): string; sendMessage(m: unknown): Promise<unknown> };
+  action: { getBadgeText(d: object): Promise<string> };
+  tabs: { query(q: object): Promise<{ id?: number; url?: string }[]>; create(p: object): Promise<unknown> };
+};
+
+let servers: Servers;
+let ff: FirefoxSession;
+let page: Page;
+let popup: Page;
+let lastJob = '';
+
+beforeAll(async () => {
+  ensureTestBuild();
+  servers = await startServers();
+  ff = await launchFirefox();
+  page = await ff.browser.newPage();
+  await page.goto(`${servers.main}/images.html`);
+  await page.waitForFunction(() => document.body.dataset.canvas === 'ready' && document.body.dataset.blob === 'ready', { timeout: 30_000, polling: 100 });
+  await ff.testPage.evaluate(() => browser.tabs.create({ url: browser.runtime.getURL('popup.html'), active: false }));
+  popup = await findPage(ff.browser, '/popup.html');
+  await popup.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
+});
+
+afterAll(async () => {
+  await ff?.stop();
+  await servers?.close();
+});
+
+async function click(p: Page, info: Record<string, unknown>, selector?: string): Promise<{ view: PopupView; ms: number }> {
+  if (selector) {
+    await p.evaluate((sel: string) => {
+      const el = document.querySelector(sel) as HTMLElement;
+      const r = el.getBoundingClientRect();
+      el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 2 }));
+    }, selector);
+  }
+  const url = p.url();
+  const t0 = Date.now();
+  await ff.testPage.evaluate(
+    async (u: string, i: Record<string, unknown>) => {
+      const tab = (await browser.tabs.query({})).find((t) => t.url === u);
+      if (!tab) throw new Error(`no tab for ${u}`);
+      // Not awaited: the suite watches the popup, like a user would.
+      void browser.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [{ frameId: 0, editable: false, pageUrl: u, ...i }, tab] });
+    },
+    url,
+    info,
+  );
+  const view = await waitForOutcome(popup, lastJob);
+  const ms = Date.now() - t0;
+  lastJob = view.jobId;
+  return { view, ms };
+}
+
+const srcOf = (sel: string): Promise<string> => page.$eval(sel, (el) => (el as HTMLImageElement).currentSrc || (el as HTMLImageElement).src);
+
+test(`a drawing (${DRAWING.name}) → ${DRAWING.expectedTop} (cold start)`, async () => {
+  const { view, ms } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
+  expect(view.phase).toBe('done');
+  expect(view.topLabel).toBe(DRAWING.expectedTop);
+  expect(view.backend).toBe('wasm');
+  recordTiming('firefox', 'cold image (drawing)', ms, view.totalMs);
+  expect(await ff.testPage.evaluate(() => browser.action.getBadgeText({}))).toBe(DRAWING.expectedTop.slice(0, 4));
+});
+
+test(`a cross-origin photograph (${PHOTO.name}) → ${PHOTO.expectedTop} (warm)`, async () => {
+  const src = await srcOf('#photo-cross');
+  expect(new URL(src).origin).toBe(servers.other);
+  const { view, ms } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, '#photo-cross');
+  expect(view.topLabel).toBe(PHOTO.expectedTop);
+  recordTiming('firefox', 'warm image (cross-origin photo)', ms, view.totalMs);
+});
+
+test('a <canvas> and a blob: image are captured in the page', async () => {
+  expect((await click(page, { menuItemId: MENU_IMAGE }, '#canvas')).view.topLabel).toBe(PHOTO.expectedTop);
+  expect((await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#blob') }, '#blob')).view.topLabel).toBe(DRAWING.expectedTop);
+});
+
+test('a missing image shows the fetch error sentence', async () => {
+  const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: `${servers.main}/img/missing.jpg` });
+  expect(view.errorCode).toBe('image-fetch-failed');
+  expect(view.text).toMatch(/could not be downloaded/);
+});
+
+test('no tensors leak in the background page', async () => {
+  const mem = (): Promise<number> =>
+    ff.testPage.evaluate(async () => {
+      const r = (await browser.runtime.sendMessage({ target: 'background', method: 'testMemory', args: [] })) as { value: { numTensors: number } };
+      return r.value.numTensors;
+    });
+  const before = await mem();
+  await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
+  expect(await mem()).toBe(before);
+});
+
+test('the backend setting can force cpu', async () => {
+  await popup.select('#set-backend', 'cpu');
+  try {
+    const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
+    expect(view.backend).toBe('cpu');
+    expect(view.topLabel).toBe(DRAWING.expectedTop);
+  } finally {
+    await popup.select('#set-backend', 'auto');
+  }
+});
+
+describe('text selection', () => {
+  let textPage: Page;
+  beforeAll(async () => {
+    textPage = await ff.browser.newPage();
+    await textPage.goto(`${servers.main}/text.html`);
+  });
+
+  const select = (sel: string): Promise<string> =>
+    textPage.evaluate((s: string) => {
+      const r = document.createRange();
+      r.selectNodeContents(document.querySelector(s) as Node);
+      const selection = getSelection() as Selection;
+      selection.removeAllRanges();
+      selection.addRange(r);
+      return selection.toString();
+    }, sel);
+
+  const hasTextModel = (): Promise<boolean> =>
+    popup.evaluate(async () => ((await (await fetch('/models/index.json')).json()) as { defaults: { text: string | null } }).defaults.text !== null);
+
+  test('spam and ham', async () => {
+    if (!TEXTS || !(await hasTextModel())) {
+      const text = await select('#spam');
+      const { view } = await click(textPage, { menuItemId: MENU_TEXT, selectionText: text.slice(0, 100) });
+      expect(view.errorCode).toBe('text-model-missing');
+      return;
+    }
+    const a = await click(textPage, { menuItemId: MENU_TEXT, selectionText: (await select('#spam')).slice(0, 100) });
+    expect(a.view.topLabel).toBe('spam');
+    recordTiming('firefox', 'cold text (spam)', a.ms, a.view.totalMs);
+    const b = await click(textPage, { menuItemId: MENU_TEXT, selectionText: (await select('#ham')).slice(0, 100) });
+    expect(b.view.topLabel).toBe('ham');
+    recordTiming('firefox', 'warm text (ham)', b.ms, b.view.totalMs);
+  });
+});

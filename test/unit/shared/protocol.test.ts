@@ -1,0 +1,63 @@
+import { isRestrictedPage, isRpcRequest, isSettings, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
+import { badgeColor, badgeText } from '../../../src/shared/badge';
+
+describe('protocol validation', () => {
+  it('recognises requests by target, method and args', () => {
+    expect(isRpcRequest({ target: 'model-host', method: 'classifyImage', args: [] })).toBe(true);
+    expect(isRpcRequest({ target: 'elsewhere', method: 'x', args: [] })).toBe(false);
+    expect(isRpcRequest({ target: 'content', method: 'x' })).toBe(false);
+    expect(isRpcRequest(null)).toBe(false);
+  });
+  it('validates captured images from content scripts', () => {
+    expect(parseCapturedImage({ kind: 'url', url: 'https://a/b.png' })).toEqual({ kind: 'url', url: 'https://a/b.png' });
+    expect(parseCapturedImage({ kind: 'data-url', dataUrl: 'data:image/png;base64,AA' }).kind).toBe('data-url');
+    expect(parseCapturedImage({ kind: 'none', reason: 'image-tainted' })).toEqual({ kind: 'none', reason: 'image-tainted', message: '' });
+    expect(() => parseCapturedImage({ kind: 'url', url: 'javascript:alert(1)' })).toThrow();
+    expect(() => parseCapturedImage({ kind: 'data-url', dataUrl: 'data:text/html,x' })).toThrow();
+    expect(() => parseCapturedImage({ kind: 'none', reason: 'internal' })).toThrow();
+  });
+  it('validates settings', () => {
+    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'wasm' })).toBe(true);
+    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'webgpu' })).toBe(false);
+  });
+  it('knows pages extensions cannot read', () => {
+    expect(isRestrictedPage('chrome://settings')).toBe(true);
+    expect(isRestrictedPage('about:addons')).toBe(true);
+    expect(isRestrictedPage('https://addons.mozilla.org/en-US/firefox/')).toBe(true);
+    expect(isRestrictedPage('https://example.com/')).toBe(false);
+  });
+  it('makes one-line snippets', () => {
+    expect(snippet('  a\n\n b  ')).toBe('a b');
+    expect(snippet('x'.repeat(200), 10)).toHaveLength(10);
+  });
+});
+
+describe('errors as data', () => {
+  it('round-trips AppError codes', () => {
+    const f = toFailure(new AppError('image-too-large', 'big'));
+    expect(f).toEqual({ ok: false, code: 'image-too-large', message: 'big' });
+    expect(() => unwrap(f)).toThrow(expect.objectContaining({ code: 'image-too-large' }));
+    expect(unwrap({ ok: true, value: 3 })).toBe(3);
+  });
+  it('unknown errors become internal', () => {
+    expect(toFailure(new Error('boom')).code).toBe('internal');
+    expect(() => unwrap({ ok: false, code: 'nonsense', message: 'x' })).toThrow(expect.objectContaining({ code: 'internal' }));
+  });
+  it('withTimeout rejects with a timeout error', async () => {
+    await expect(withTimeout(new Promise(() => undefined), 10, 'waiting')).rejects.toMatchObject({ code: 'timeout' });
+    await expect(withTimeout(Promise.resolve(1), 10, 'x')).resolves.toBe(1);
+  });
+});
+
+describe('badge', () => {
+  it('short text fits a badge', () => {
+    expect(badgeText('Drawing')).toBe('Draw');
+    expect(badgeText('spam')).toBe('spam');
+    expect(badgeText('golden_retriever')).toBe('gold');
+  });
+  it('colors are stable per label index', () => {
+    expect(badgeColor(0)).toBe(badgeColor(8));
+    expect(badgeColor(1)).not.toBe(badgeColor(0));
+  });
+});
