@@ -151,15 +151,24 @@ export class ModelHost implements ModelHostApi {
     return { meta, model, wordIndex, loadMs: now() - t0 };
   }
 
-  /** After a failed load: the first weight shard that cannot be fetched, to name it in the error. */
+  /**
+   * After a failed load, names the weight file at fault: the first shard that cannot be fetched,
+   * or, when every shard is there, the group whose shards hold fewer bytes than its weights need
+   * (a truncated download or copy; TF.js itself only reports a size mismatch).
+   */
   private async firstUnreadableWeight(dir: string, modelJson: unknown): Promise<string | null> {
-    const groups = (modelJson as { weightsManifest?: { paths?: unknown }[] }).weightsManifest;
-    for (const g of Array.isArray(groups) ? groups : []) {
-      for (const p of Array.isArray(g.paths) ? g.paths : []) {
-        if (typeof p !== 'string') continue;
-        const ok = await fetch(this.opts.baseUrl + dir + p).then((r) => r.ok, () => false);
-        if (!ok) return `${dir}${p} is missing`;
+    const groups = (modelJson as { weightsManifest?: unknown }).weightsManifest;
+    for (const g of Array.isArray(groups) ? (groups as { paths?: unknown; weights?: unknown }[]) : []) {
+      const paths = Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : [];
+      let have = 0;
+      for (const p of paths) {
+        const bytes = await fetch(this.opts.baseUrl + dir + p).then((r) => (r.ok ? r.arrayBuffer().then((b) => b.byteLength) : null), () => null);
+        if (bytes === null) return `${dir}${p} is missing`;
+        have += bytes;
       }
+      const need = expectedWeightBytes(g.weights);
+      if (need !== null && have !== need && paths.length > 0)
+        return `${paths.map((p) => dir + p).join(', ')} hold ${have} bytes but the weights need ${need} (damaged or truncated file)`;
     }
     return null;
   }
@@ -218,4 +227,19 @@ export class ModelHost implements ModelHostApi {
       timings: { acquireMs: 0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
     };
   }
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+/** Bytes a weights-manifest group needs (quantized dtypes included), or null if it can't be told. */
+export function expectedWeightBytes(weights: unknown): number | null {
+  if (!Array.isArray(weights)) return null;
+  let total = 0;
+  for (const w of weights as { shape?: unknown; dtype?: unknown; quantization?: { dtype?: unknown } }[]) {
+    const dtype = w.quantization?.dtype ?? w.dtype;
+    const size = typeof dtype === 'string' ? DTYPE_BYTES[dtype] : undefined;
+    if (size === undefined || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isInteger(d) && (d as number) >= 0)) return null;
+    total += size * (w.shape as number[]).reduce((a, b) => a * b, 1);
+  }
+  return total;
 }

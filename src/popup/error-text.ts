@@ -2,10 +2,10 @@
 import type { ErrorCode } from '../shared/errors';
 
 export const ERROR_TEXT: Record<ErrorCode, string> = {
-  'model-missing': 'The image model is missing from the extension. Rebuild the extension with its model_web folder, or pick another model in Settings.',
-  'model-load-failed': 'The model could not be loaded; its files may be damaged.',
+  'model-missing': 'The model could not be loaded: a file of it is missing from the extension (named below). Rebuild the extension with its model_web folder, or pick another model in Settings.',
+  'model-load-failed': 'The model could not be loaded: a file of it is damaged (named below). Rebuild the extension, or pick another model in Settings.',
   'model-format-unsupported': 'The model file is neither a TF.js layers model nor a graph model, so TensorLens cannot load it.',
-  'text-model-missing': 'No text model is installed, so the selection cannot be classified. Add one under model_web/ and rebuild.',
+  'text-model-missing': 'The text model could not be loaded: it is not installed or a file of it is missing (named below). Add one under model_web/ and rebuild.',
   'image-unreadable': 'That image could not be read. It may not be a picture, or not have loaded yet.',
   'image-too-large': 'That image is too large to classify.',
   'image-fetch-failed': 'The image could not be downloaded.',
