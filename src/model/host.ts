@@ -173,12 +173,17 @@ export class ModelHost implements ModelHostApi {
     return null;
   }
 
-  private async runImage(job: ImageJob): Promise<HostOutcome> {
+  /** The job's backend and model; modelLoadMs is the load time when this job loaded it, else 0. */
+  private async prepare(job: ImageJob | TextJob, task: ModelTask): Promise<{ backend: BackendName; m: LoadedModel; modelLoadMs: number }> {
     const backend = await this.ensureBackend(job.backend);
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
-    const m = await this.model(job.model, 'image');
-    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    const m = await this.model(job.model, task);
+    return { backend, m, modelLoadMs: wasLoaded ? 0 : now() - tLoad };
+  }
+
+  private async runImage(job: ImageJob): Promise<HostOutcome> {
+    const { backend, m, modelLoadMs } = await this.prepare(job, 'image');
     const pre = m.meta.image;
     if (!pre) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
 
@@ -207,11 +212,7 @@ export class ModelHost implements ModelHostApi {
 
   private async runText(job: TextJob): Promise<HostOutcome> {
     if (!job.text.trim()) throw new AppError('empty-selection', 'the selection is empty');
-    const backend = await this.ensureBackend(job.backend);
-    const tLoad = now();
-    const wasLoaded = this.models.has(job.model);
-    const m = await this.model(job.model, 'text');
-    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    const { backend, m, modelLoadMs } = await this.prepare(job, 'text');
     const pre = m.meta.text;
     if (!pre || !m.wordIndex) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no text preprocessing`);
     const t1 = now();

@@ -17,6 +17,7 @@ import {
   launchChrome,
   readPopup,
   recordTiming,
+  selectContents,
   startServers,
   waitForOutcome,
   type ChromeSession,
@@ -266,15 +267,7 @@ describe('text selection', () => {
     await textPage.goto(`${servers.main}/text.html`);
   });
 
-  const select = (sel: string): Promise<string> =>
-    textPage.evaluate((s: string) => {
-      const r = document.createRange();
-      r.selectNodeContents(document.querySelector(s) as Node);
-      const selection = getSelection() as Selection;
-      selection.removeAllRanges();
-      selection.addRange(r);
-      return selection.toString();
-    }, sel);
+  const select = (sel: string): Promise<string> => selectContents(textPage, sel);
 
   test('an empty selection gives a clear message', async () => {
     await textPage.evaluate(() => getSelection()?.removeAllRanges());

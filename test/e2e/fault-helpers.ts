@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
-import { CHROMIUM, DRAWING, IMAGES, PHOTO, ROOT, TEXTS, distDir, tmpProfile } from './harness';
+import { CHROMIUM, DRAWING, PHOTO, ROOT, TEXTS, distDir, sender, serveFixtureImage, tmpProfile } from './harness';
 
 // ---------- generated images ----------
 
@@ -144,15 +144,8 @@ function faultHandler(hits: string[]): http.RequestListener {
   return (req, res) => {
     hits.push(req.url ?? '/');
     const url = new URL(req.url ?? '/', 'http://x');
-    const send = (status: number, type: string, body: string | Buffer): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    const img = /^\/img\/([a-z0-9-]+)\.jpg$/.exec(url.pathname);
-    if (img) {
-      const f = IMAGES.find((i) => i.name === img[1]);
-      return f ? send(200, 'image/jpeg', fs.readFileSync(path.join(ROOT, f.file))) : send(404, 'text/plain', 'no such image');
-    }
+    const send = sender(res);
+    if (serveFixtureImage(url.pathname, send)) return;
     switch (url.pathname) {
       case '/bad/corrupt.jpg':
         return send(200, 'image/jpeg', corrupt);

@@ -15,6 +15,7 @@ import {
   findPage,
   launchFirefox,
   recordTiming,
+  selectContents,
   startServers,
   waitForOutcome,
   type FirefoxSession,
@@ -139,15 +140,7 @@ describe('text selection', () => {
     await textPage.goto(`${servers.main}/text.html`);
   });
 
-  const select = (sel: string): Promise<string> =>
-    textPage.evaluate((s: string) => {
-      const r = document.createRange();
-      r.selectNodeContents(document.querySelector(s) as Node);
-      const selection = getSelection() as Selection;
-      selection.removeAllRanges();
-      selection.addRange(r);
-      return selection.toString();
-    }, sel);
+  const select = (sel: string): Promise<string> => selectContents(textPage, sel);
 
   const hasTextModel = (): Promise<boolean> =>
     popup.evaluate(async () => ((await (await fetch('/models/index.json')).json()) as { defaults: { text: string | null } }).defaults.text !== null);

@@ -76,18 +76,40 @@ function page(title: string, body: string): string {
 </head><body>${body}</body></html>`;
 }
 
+export type Send = (status: number, type: string, body: string | Buffer) => void;
+
+export const sender = (res: http.ServerResponse): Send => (status, type, body) => {
+  res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+  res.end(body);
+};
+
+/** Serves /img/<name>.jpg from the photo fixtures (404 for unknown names); false for other paths. */
+export function serveFixtureImage(pathname: string, send: Send): boolean {
+  const img = /^\/img\/([a-z0-9-]+)\.jpg$/.exec(pathname);
+  if (!img) return false;
+  const f = IMAGES.find((i) => i.name === img[1]);
+  if (f) send(200, 'image/jpeg', fs.readFileSync(path.join(ROOT, f.file)));
+  else send(404, 'text/plain', 'no such image');
+  return true;
+}
+
+/** Selects the contents of `selector` as a user's drag would; returns the selected text. */
+export function selectContents(page: Page, selector: string): Promise<string> {
+  return page.evaluate((s: string) => {
+    const r = document.createRange();
+    r.selectNodeContents(document.querySelector(s) as Node);
+    const selection = getSelection() as Selection;
+    selection.removeAllRanges();
+    selection.addRange(r);
+    return selection.toString();
+  }, selector);
+}
+
 function handler(otherOrigin: () => string): http.RequestListener {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const send = (status: number, type: string, body: string | Buffer): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    const img = /^\/img\/([a-z0-9-]+)\.jpg$/.exec(url.pathname);
-    if (img) {
-      const f = IMAGES.find((i) => i.name === img[1]);
-      return f ? send(200, 'image/jpeg', fs.readFileSync(path.join(ROOT, f.file))) : send(404, 'text/plain', 'no such image');
-    }
+    const send = sender(res);
+    if (serveFixtureImage(url.pathname, send)) return;
     if (url.pathname === '/drawing.svg') return send(200, 'image/svg+xml', SVG);
     if (url.pathname === '/not-an-image.jpg') return send(200, 'image/jpeg', '<html>this is not a picture</html>');
     if (url.pathname === '/huge.jpg') {
