@@ -7,6 +7,7 @@ import { fromExtensionPage, serve } from '../ext/rpc';
 import { onBadgeAlarm } from '../ext/ui';
 import { ModelHost } from '../model/host';
 import type { Menus, Tabs } from '../ext/browser';
+import type { LoadProgress } from '../shared/protocol';
 import { createBackground } from './core';
 
 let host: ModelHost | null = null;
@@ -38,4 +39,4 @@ const testApi = __TEST__
       testMemory: () => host?.memory() ?? null,
     }
   : {};
-serve('background', { reportProgress: bg.reportProgress, ...testApi }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), ...testApi }, fromExtensionPage);

@@ -43,7 +43,8 @@ async function blobUrlToDataUrl(url: string): Promise<CapturedImage> {
   const blob = await (await fetch(url)).blob();
   return new Promise((resolve) => {
     const r = new FileReader();
-    r.onload = () => resolve({ kind: 'data-url', dataUrl: String(r.result).replace(/^data:[^;,]*/, `data:${blob.type || 'image/png'}`) });
+    // readAsDataURL's result is always a string (null/ArrayBuffer only for other read modes or before load)
+    r.onload = () => resolve({ kind: 'data-url', dataUrl: (r.result as string).replace(/^data:[^;,]*/, `data:${blob.type || 'image/png'}`) });
     r.onerror = () => resolve({ kind: 'none', reason: 'image-unreadable', message: 'could not read the blob: image' });
     r.readAsDataURL(blob);
   });

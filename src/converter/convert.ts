@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ConvertError, fail } from './errors';
+import { ConvertError, fail, jsonText } from './errors';
 import { isContainerClass, isObj, translateModelConfig, type Json, type JsonObj, type Problem } from './keras/config';
 import { loadKeras, type LoadedKeras, type RawWeight } from './keras/load';
 import { DEFAULT_SHARD_BYTES, packWeights, type NamedWeight, type QuantizeSpec } from './weights';
@@ -66,7 +66,7 @@ function layerClasses(cfg: JsonObj, out = new Map<string, string>()): Map<string
   for (const l of c.layers) {
     if (!isObj(l) || !isObj(l.config)) continue;
     const name = l.config.name;
-    if (typeof name === 'string') out.set(name, String(l.class_name));
+    if (typeof name === 'string') out.set(name, jsonText(l.class_name));
     if (isContainerClass(l.class_name)) layerClasses(l, out);
   }
   return out;
@@ -89,6 +89,7 @@ function conventionalWeightNames(layer: JsonObj | undefined): string[] {
   if (!layer) return [];
   const c = isObj(layer.config) ? layer.config : {};
   const bias = c.use_bias === false ? [] : ['bias'];
+  if (typeof layer.class_name !== 'string') return [];
   switch (layer.class_name) {
     case 'Dense': case 'Conv1D': case 'Conv2D': case 'Conv3D': case 'Conv2DTranspose': case 'Conv3DTranspose':
       return ['kernel', ...bias];
@@ -172,7 +173,7 @@ function mergeKeras1Gates(ws: RawWeight[]): RawWeight[] {
         let c0 = 0;
         ps.forEach((x, k) => {
           const cc = cols[k] as number;
-          v.set(x.values.subarray(r * cc, (r + 1) * cc) as Float32Array, r * totalCols + c0);
+          v.set(x.values.subarray(r * cc, (r + 1) * cc), r * totalCols + c0);
           c0 += cc;
         });
       }
@@ -391,7 +392,7 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
       format: loaded.format,
       kerasVersion: loaded.kerasVersion,
       backend,
-      className: String(config.class_name),
+      className: jsonText(config.class_name),
       weightCount: named.length,
       bytesBefore: packed.bytesBefore,
       bytesAfter: packed.bytesAfter,

@@ -27,3 +27,21 @@ export class ConvertError extends Error {
 export function fail(code: ConvertErrorCode, message: string): never {
   throw new ConvertError(code, message);
 }
+
+/**
+ * A JSON config value (parsed from an untrusted file) as text for messages and names: strings as
+ * they are, anything else as JSON cut to `max` characters, so a malformed config never prints
+ * "[object Object]". Numbers, booleans, null and undefined read as String() would render them.
+ */
+export function jsonText(v: unknown, max = 60): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined) return 'undefined';
+  let s: string | undefined;
+  try {
+    s = JSON.stringify(v);
+  } catch {
+    s = undefined; // bigint or a cycle: not possible from JSON.parse
+  }
+  if (s === undefined) return `<${typeof v}>`;
+  return s.length > max ? `${s.slice(0, max - 1)}…` : s;
+}

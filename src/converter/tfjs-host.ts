@@ -73,7 +73,7 @@ export function withCheapInitializers<T>(v: T): T {
 export async function buildModel(modelConfig: JsonObj): Promise<tfl.LayersModel> {
   await ensureCpuBackend();
   try {
-    return await quietly(() => tfl.models.modelFromJSON({ modelTopology: { model_config: withCheapInitializers(modelConfig) } } as never));
+    return await quietly(() => tfl.models.modelFromJSON({ modelTopology: { model_config: withCheapInitializers(modelConfig) } }));
   } catch (e) {
     const msg = describeTfjsError(e);
     const unknown = /Unknown (?:layer|activation|initializer|regularizer|constraint)[^:]*: (\S+)/.exec(msg);
@@ -84,7 +84,7 @@ export async function buildModel(modelConfig: JsonObj): Promise<tfl.LayersModel>
 }
 
 function layerAt(model: tfl.LayersModel, path: string[]): tfl.layers.Layer | null {
-  let cur: tfl.layers.Layer = model as unknown as tfl.layers.Layer;
+  let cur: tfl.layers.Layer = model;
   for (const name of path) {
     const m = cur as unknown as tfl.LayersModel;
     if (typeof m.getLayer !== 'function') return null;

@@ -27,7 +27,7 @@ export function backendChain(setting: BackendSetting, renderer: string | null): 
 export function webglRenderer(): string | null {
   try {
     const canvas = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(1, 1) : null;
-    const gl = (canvas?.getContext('webgl2') ?? canvas?.getContext('webgl')) as WebGLRenderingContext | null | undefined;
+    const gl = canvas?.getContext('webgl2') ?? canvas?.getContext('webgl');
     if (!gl) return null;
     // Firefox returns the unmasked renderer from RENDERER and deprecates the debug extension.
     const info = navigator.userAgent.includes('Firefox') ? null : gl.getExtension('WEBGL_debug_renderer_info');

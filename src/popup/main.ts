@@ -117,7 +117,7 @@ function renderHistory(items: ClassificationResult[]): void {
     }),
   );
   if (items.length === 0) list.append(h('li', { class: 'muted' }, 'No results yet.'));
-  ($('clear-history') as HTMLButtonElement).disabled = items.length === 0;
+  $<HTMLButtonElement>('clear-history').disabled = items.length === 0;
 }
 
 let index: ModelIndex = { models: [], defaults: { image: null, text: null } };

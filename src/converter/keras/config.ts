@@ -4,7 +4,7 @@
  * compute something different, so the converter can refuse them instead of shipping a
  * silently wrong model.
  */
-import { fail } from '../errors';
+import { fail, jsonText } from '../errors';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObj = { [k: string]: Json };
@@ -175,7 +175,7 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const dialect: 1 | 2 | 3 = major === 1 ? 1 : major >= 3 ? 3 : 2;
   const problems: Problem[] = [];
   const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
-  const config = translateLayer(raw, dialect, problems, true, rw) as JsonObj;
+  const config = translateLayer(raw, dialect, problems, true, rw);
   foldInputResizing(config, problems, rw);
   return { config, problems, dialect, ...rw };
 }
@@ -187,7 +187,7 @@ function translateLayer(
   top = false,
   rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] },
 ): JsonObj {
-  let className = String(layer.class_name);
+  let className = jsonText(layer.class_name);
   className = CLASS_ALIASES[className] ?? className;
   const cfgIn = layer.config;
   const out: JsonObj = { class_name: className };
@@ -212,14 +212,14 @@ function translateLayer(
       if (className !== 'Sequential' && typeof l.module === 'string' && /^keras\.(src\.)?ops(\.|$)/.test(l.module) && isObj(l.config)) {
         const asLayers = kerasOpAsLayers(l);
         if (asLayers) {
-          rw.tfOps.push(`${String(l.name)} (keras.ops ${String(l.class_name)})`);
+          rw.tfOps.push(`${jsonText(l.name)} (keras.ops ${jsonText(l.class_name)})`);
           return asLayers;
         }
       }
       if (className !== 'Sequential' && l.class_name === 'TFOpLambda' && isObj(l.config)) {
         const asLayers = tfOpAsLayers(l);
         if (asLayers) {
-          rw.tfOps.push(`${String(l.name)} (tf.${String(l.config.function)})`);
+          rw.tfOps.push(`${jsonText(l.name)} (tf.${jsonText(l.config.function)})`);
           return asLayers;
         }
       }
@@ -227,7 +227,7 @@ function translateLayer(
       if (className !== 'Sequential') {
         const lname = isObj(t.config) ? t.config.name : undefined;
         t.name = (typeof l.name === 'string' ? l.name : lname) ?? null;
-        t.inbound_nodes = translateInboundNodes(l.inbound_nodes, String(t.name));
+        t.inbound_nodes = translateInboundNodes(l.inbound_nodes, jsonText(t.name));
       }
       return t;
     });
@@ -238,7 +238,7 @@ function translateLayer(
         // In Keras 2 / tfjs a nested model owns node 0 (its own inputs), so its first call in
         // the outer graph is node 1; Keras 3 counts calls only and calls it node 0.
         const containers = new Set(
-          (cfg.layers as JsonObj[]).filter((l) => isContainerClass(l.class_name)).map((l) => String(l.name)),
+          (cfg.layers as JsonObj[]).filter((l) => isContainerClass(l.class_name)).map((l) => jsonText(l.name)),
         );
         const bump = (t: Json): void => {
           if (Array.isArray(t) && typeof t[0] === 'string' && typeof t[1] === 'number' && containers.has(t[0])) t[1] = t[1] + 1;
@@ -280,7 +280,7 @@ function translateLayer(
     // keras.ops.* applied to KerasTensors is saved as an operation node that shares class names
     // with layers (ops "Add" is not layers "Add": it may take constants); never map it silently
     problems.push(problem(name, className, `operation keras.ops "${className}" (module ${layer.module}) applied to Keras tensors is not a layer and has no TF.js equivalent`, 'replace keras.ops calls in the model graph by Keras layers (e.g. layers.Add, layers.Rescaling, layers.Reshape), or register a JS class and pass --allow-custom', true));
-    return { class_name: className, config: translateValue(cfgIn) as JsonObj };
+    return { class_name: className, config: translateValue(cfgIn) };
   }
   const quant = quantizedPolicy(cfgIn.dtype);
   if (quant)
@@ -334,7 +334,7 @@ function translateLayer(
       if (isObj(inner)) {
         cfg.layer = translateLayer(inner, dialect, problems, false, rw);
         // weights are grouped under the wrapper: fold CuDNN biases there too
-        if (isObj(inner.config) && rw.cudnnLstms.includes(String(inner.config.name))) rw.cudnnLstms.push(name);
+        if (isObj(inner.config) && rw.cudnnLstms.includes(jsonText(inner.config.name))) rw.cudnnLstms.push(name);
       }
       // tfjs builds the backward layer itself (a copy of the forward one with go_backwards
       // flipped); Keras serializes it explicitly, and a user-supplied one may differ
@@ -343,7 +343,7 @@ function translateLayer(
           if (!isObj(l)) return '';
           const c = isObj(l.config) ? { ...l.config } : {};
           for (const k of ['name', 'go_backwards', 'trainable', 'seed', 'dtype']) delete c[k];
-          return JSON.stringify([l.class_name, translateValue(c as Json)]);
+          return JSON.stringify([l.class_name, translateValue(c)]);
         };
         if (isObj(inner) && strip(cfg.backward_layer) !== strip(inner))
           problems.push(problem(name, className, 'Bidirectional with a backward_layer that differs from the forward layer: TF.js always uses a copy of the forward layer', 'use Bidirectional(layer) without backward_layer, or the same configuration for both directions'));
@@ -415,7 +415,7 @@ function translateLayer(
   for (const key of ['activation', 'recurrent_activation']) {
     const a = cfg[key];
     if (isObj(a)) {
-      const fn = isObj(a.config) ? String(a.config.name ?? a.class_name) : String(a.config ?? a.class_name);
+      const fn = isObj(a.config) ? jsonText(a.config.name ?? a.class_name) : jsonText(a.config ?? a.class_name);
       problems.push(problem(name, className, `${key} is a custom function ("${fn}")`, 'register a JS activation with that name and pass --allow-custom, or use a built-in activation', true));
       continue;
     }
@@ -457,7 +457,7 @@ function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): v
   layers.forEach((l, i) => {
     if (l.class_name !== 'Resizing' || !isObj(l.config)) return;
     const rc = l.config;
-    const name = String(rc.name ?? 'resizing');
+    const name = jsonText(rc.name ?? 'resizing');
     if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(name, 'with channels_first data or no fixed size');
     let input: JsonObj | undefined;
     if (seq) {
@@ -486,7 +486,7 @@ function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): v
     const mc = m.config;
     if (!isObj(mc) || !Array.isArray(mc.layers)) return;
     for (const l of mc.layers.filter(isObj)) {
-      if (!top && l.class_name === 'Resizing') refuse(String(isObj(l.config) ? l.config.name : 'resizing'), 'inside a nested model');
+      if (!top && l.class_name === 'Resizing') refuse(jsonText(isObj(l.config) ? l.config.name : 'resizing'), 'inside a nested model');
       if (isContainerClass(l.class_name)) nested(l, false);
     }
   };
@@ -495,10 +495,10 @@ function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): v
 
 /** Keras 1 layers are translated to Keras 2 classes; refuse the ones TF.js lacks (ZeroPadding1D, …) */
 function checkKeras1Missing(t: JsonObj, problems: Problem[]): void {
-  const cn = String(t.class_name);
+  const cn = jsonText(t.class_name);
   const c = isObj(t.config) ? t.config : {};
   const hint = KERAS_BUILTINS_MISSING[cn];
-  if (hint && !TFJS_LAYERS.has(cn)) problems.push(problem(String(c.name ?? cn), cn, `"${cn}" is a Keras built-in layer that TF.js 4.22 does not implement`, hint, true));
+  if (hint && !TFJS_LAYERS.has(cn)) problems.push(problem(jsonText(c.name ?? cn), cn, `"${cn}" is a Keras built-in layer that TF.js 4.22 does not implement`, hint, true));
   if (Array.isArray(c.layers)) for (const l of c.layers) if (isObj(l)) checkKeras1Missing(l, problems);
   if (isObj(c.layer)) checkKeras1Missing(c.layer, problems);
 }
@@ -549,7 +549,7 @@ function dtypeString(d: Json): Json {
  */
 function subtractAsAdd(l: JsonObj): JsonObj[] {
   const c = l.config as JsonObj;
-  const name = String(l.name ?? c.name);
+  const name = jsonText(l.name ?? c.name);
   const neg = `${name}_negate`;
   const nodes = translateInboundNodes(l.inbound_nodes, name) as Json[];
   const negNodes: Json[] = [];
@@ -582,8 +582,8 @@ const TF_OP_ACTIVATIONS: Record<string, string> = {
  */
 function tfOpAsLayers(l: JsonObj): JsonObj[] | null {
   const c = l.config as JsonObj;
-  const fn = String(c.function ?? '');
-  const name = String(l.name ?? c.name);
+  const fn = jsonText(c.function ?? '');
+  const name = jsonText(l.name ?? c.name);
   const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
   // TFOpLambda keeps its call structure: a single-tensor call is saved as [[name, node, tensor, kwargs]]
   const node = nodes.length === 1 && Array.isArray(nodes[0]) ? nodes[0] : null;
@@ -644,7 +644,7 @@ const KERAS_OPS_AS_TF: Record<string, string> = {
 
 /** Keras 3 keras.ops nodes with the same element-wise meaning as the TFOpLambdas handled above */
 function kerasOpAsLayers(l: JsonObj): JsonObj[] | null {
-  const fn = KERAS_OPS_AS_TF[String(l.class_name)];
+  const fn = KERAS_OPS_AS_TF[jsonText(l.class_name)];
   const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
   const node = nodes[0];
   if (!fn || nodes.length !== 1 || !isObj(node) || !Array.isArray(node.args)) return null;
@@ -663,7 +663,7 @@ function kerasOpAsLayers(l: JsonObj): JsonObj[] | null {
   else if (ra && (rb || typeof b === 'number')) call = [...ra, { y: rb ?? (b as number) }];
   else if (typeof a === 'number' && rb) call = ['_CONSTANT_VALUE', -1, a, { y: rb }];
   else return null;
-  const name = String(l.name ?? (l.config as JsonObj).name);
+  const name = jsonText(l.name ?? (l.config as JsonObj).name);
   return tfOpAsLayers({ class_name: 'TFOpLambda', name, config: { name, function: fn }, inbound_nodes: [call] });
 }
 
@@ -710,7 +710,7 @@ function tripleList(v: Json | undefined): Json {
 // ---------------------------------------------------------------- Keras 1
 /** Keras 1 class names and config keys for the layers we translate; others are refused. */
 function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean): JsonObj {
-  const className = String(layer.class_name);
+  const className = jsonText(layer.class_name);
   const c = layer.config;
   if (className === 'Sequential') {
     const layers = Array.isArray(c) ? c : isObj(c) && Array.isArray(c.layers) ? c.layers : [];
@@ -723,7 +723,7 @@ function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean)
     const layers = c.layers.filter(isObj).map((l) => {
       const t = translateKeras1Layer(l, problems, false);
       t.name = typeof l.name === 'string' ? l.name : (isObj(t.config) ? (t.config.name ?? null) : null);
-      t.inbound_nodes = translateInboundNodes(l.inbound_nodes, String(t.name));
+      t.inbound_nodes = translateInboundNodes(l.inbound_nodes, jsonText(t.name));
       return t;
     });
     return {
@@ -732,7 +732,7 @@ function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean)
     };
   }
   if (!isObj(c)) fail('corrupt', `Keras 1 layer ${className} has no config`);
-  const name = String(c.name ?? className);
+  const name = jsonText(c.name ?? className);
   const base: JsonObj = { name, trainable: c.trainable ?? true, dtype: 'float32' };
   if (c.batch_input_shape !== undefined) base.batch_input_shape = c.batch_input_shape;
   else if (typeof c.input_dim === 'number' && className !== 'Embedding') base.batch_input_shape = [null, c.input_dim];
@@ -818,7 +818,7 @@ function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean)
       return { class_name: 'RepeatVector', config: { ...base, n: c.n ?? null } };
     case 'BatchNormalization':
       if (c.mode !== undefined && c.mode !== 0) {
-        problems.push(problem(name, className, `Keras 1 BatchNormalization mode=${String(c.mode)} (sample-wise/feature-wise at inference) has no TF.js equivalent`, 're-save the model with Keras 2, then convert'));
+        problems.push(problem(name, className, `Keras 1 BatchNormalization mode=${jsonText(c.mode)} (sample-wise/feature-wise at inference) has no TF.js equivalent`, 're-save the model with Keras 2, then convert'));
       }
       return { class_name: 'BatchNormalization', config: { ...base, axis: c.axis ?? -1, epsilon: c.epsilon ?? 0.001, momentum: c.momentum ?? 0.99, center: true, scale: true } };
     case 'TimeDistributed': {

@@ -3,7 +3,7 @@
  * zip) into a raw config plus weight arrays grouped by the layer that owns them, in the order
  * the reference converter emits them. Detection is by magic bytes, never by extension.
  */
-import { fail, ConvertError } from '../errors';
+import { fail, ConvertError, jsonText } from '../errors';
 import { Hdf5Error, Hdf5File, Hdf5Group, isHdf5 } from '../hdf5/reader';
 import { isZip, ZipArchive } from '../zip';
 import { isObj, type Json, type JsonObj } from './config';
@@ -296,7 +296,7 @@ function collectContainer(model: JsonObj, g: Hdf5Group, path: string[], out: Raw
   const isSeq = model.class_name === 'Sequential';
   layers.forEach((layer, i) => {
     if (path.length === 0) opts.onProgress?.(i / Math.max(1, layers.length));
-    const cn = String(layer.class_name);
+    const cn = jsonText(layer.class_name);
     if (isSeq && cn === 'InputLayer') return; // Sequential.layers hides its InputLayer
     let slot = toSnakeCase(cn);
     const n = used.get(slot);

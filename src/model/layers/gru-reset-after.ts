@@ -104,7 +104,7 @@ export class TensorLensGRUCell extends tfl.layers.Layer {
     this.act = activationLayer(args.activation, 'tanh');
     this.recurrentAct = activationLayer(args.recurrentActivation, 'sigmoid');
     const a = args as unknown as Record<string, ConfigValue | undefined>;
-    for (const k of PASSTHROUGH) if (a[k] !== undefined) this.passthrough[k] = a[k] as ConfigValue;
+    for (const k of PASSTHROUGH) if (a[k] !== undefined) this.passthrough[k] = a[k];
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -120,13 +120,13 @@ export class TensorLensGRUCell extends tfl.layers.Layer {
   }
 
   /** inputs: [x_t [batch, in], h_{t−1} [batch, units]] → [h_t, h_t] */
-  override call(inputs: Tensor | Tensor[], _kwargs: Kwargs): Tensor[] {
+  override call(inputs: Tensor | Tensor[]): Tensor[] {
     return tfc.tidy(() => {
       if (!Array.isArray(inputs) || inputs.length !== 2) throw new Error(`TensorLensGRUCell expects [input, state], got ${Array.isArray(inputs) ? inputs.length : 1} tensor(s)`);
       if (!this.kernel || !this.recurrentKernel) throw new Error(`TensorLensGRUCell "${this.name}" is not built`);
       const [x, h] = inputs as [Tensor, Tensor];
-      let xw = tfc.matMul(x as tfc.Tensor2D, this.kernel.read() as tfc.Tensor2D) as Tensor;
-      let hu = tfc.matMul(h as tfc.Tensor2D, this.recurrentKernel.read() as tfc.Tensor2D) as Tensor;
+      let xw = tfc.matMul<Tensor>(x, this.kernel.read());
+      let hu = tfc.matMul<Tensor>(h, this.recurrentKernel.read());
       if (this.bias) {
         const [bIn, bRec] = tfc.unstack(this.bias.read(), 0) as [Tensor, Tensor];
         xw = tfc.add(xw, bIn);
@@ -170,7 +170,9 @@ export class TensorLensGRU extends tfl.RNN {
   override call(inputs: Tensor | Tensor[], kwargs: Kwargs): Tensor | Tensor[] {
     return tfc.tidy(() => {
       const mask = (kwargs?.mask ?? null) as Tensor | null;
-      const out = super.call(inputs, { mask, training: kwargs?.training ?? null, initialState: kwargs?.initialState ?? null });
+      const training = (kwargs?.training ?? null) as boolean | null;
+      const initialState = (kwargs?.initialState ?? null) as Tensor[] | null;
+      const out = super.call(inputs, { mask, training, initialState });
       if (!(this.zeroOutputForMask && this.returnSequences && mask)) return out;
       // Keras zero_output_for_mask: masked steps of the sequence output are zeros (states unchanged)
       const zeroMasked = (seq: Tensor): Tensor => {

@@ -6,6 +6,7 @@ import { halfToFloat, Hdf5File } from '../../../src/converter/hdf5/reader';
 import { convertKeras } from '../../../src/converter/convert';
 import { FIXTURES } from '../../fixtures/keras/spec';
 import { parseVocab } from '../../../src/converter/metadata';
+import { jsonText } from '../../../src/converter/errors';
 import { ensureCpuBackend, fixture, tf } from './helpers';
 
 beforeAll(async () => {
@@ -50,6 +51,22 @@ describe('config translation', () => {
   it('custom classes are reported as custom', () => {
     const r = translateModelConfig(seq([{ class_name: 'MyLayer', config: { name: 'mine' } }]), '2.10.0');
     expect(r.problems[0]).toMatchObject({ layer: 'mine', className: 'MyLayer', custom: true });
+  });
+});
+
+describe('config values in messages (jsonText)', () => {
+  it('keeps strings, prints scalars as String() does, and objects as bounded JSON', () => {
+    expect(jsonText('dense_1')).toBe('dense_1');
+    expect([jsonText(3), jsonText(true), jsonText(null), jsonText(undefined)]).toEqual(['3', 'true', 'null', 'undefined']);
+    expect(jsonText({ a: 1 })).toBe('{"a":1}');
+    const long = jsonText({ k: 'x'.repeat(500) });
+    expect(long).toHaveLength(60);
+    expect(long.endsWith('…')).toBe(true);
+  });
+  it('a layer whose class_name is an object is reported as JSON, not [object Object]', () => {
+    const r = translateModelConfig(seq([{ class_name: { bad: 1 }, config: { name: 'x' } }]), '2.15.0');
+    expect(r.problems.map((p) => p.className)).toEqual(['{"bad":1}']);
+    expect(JSON.stringify(r.problems)).not.toContain('[object Object]');
   });
 });
 
