@@ -4,6 +4,7 @@
  * the background's real menu handler (Firefox has no onClicked.dispatch) and opens the popup.
  * Assertions read the popup's DOM.
  */
+import * as fs from 'node:fs';
 import type { Page } from 'puppeteer-core';
 import {
   DRAWING,
@@ -120,6 +121,24 @@ test('no tensors leak in the background page', async () => {
   const before = await mem();
   await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
   expect(await mem()).toBe(before);
+});
+
+// Firefox creates WebGL contexts only with a display; the harness starts Xvfb when there is none.
+const hasDisplay = Boolean(process.env.DISPLAY) || fs.existsSync('/usr/bin/Xvfb');
+
+test('the backend setting can force webgl (Xvfb + llvmpipe here)', async () => {
+  await popup.select('#set-backend', 'webgl');
+  try {
+    const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
+    if (hasDisplay) {
+      expect(view.backend).toBe('webgl');
+      expect(view.topLabel).toBe(DRAWING.expectedTop);
+    } else {
+      expect(view.errorCode).toBe('backend-failed');
+    }
+  } finally {
+    await popup.select('#set-backend', 'auto');
+  }
 });
 
 test('the backend setting can force cpu', async () => {
