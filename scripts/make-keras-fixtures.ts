@@ -19,8 +19,11 @@ import {
   K3_NESTED_WEIGHTS, K3_RNN_CONFIG, K3_RNN_WEIGHTS, materialize, weightsFor,
 } from '../test/fixtures/keras/spec';
 import { writeZip } from '../test/fixtures/keras/zip-writer';
-import { GRU_FIXTURES, GRU_K2_CONFIG, GRU_K3_CONFIG, GRU_WEIGHTS } from '../test/fixtures/keras/gru-spec';
+import { CUDNN_GRU_CONFIG, CUDNN_GRU_FIXTURE, CUDNN_GRU_WEIGHTS, GRU_FIXTURES, GRU_K2_CONFIG, GRU_K3_CONFIG, GRU_WEIGHTS } from '../test/fixtures/keras/gru-spec';
 import { floatToHalf } from '../src/converter/weights';
+import { ZipArchive } from '../src/converter/zip';
+import { KERAS1_MERGE, KERAS1_MERGE_FIXTURES } from '../test/fixtures/keras/keras1-merge-spec';
+import { KERAS1_TH_CONFIG, KERAS1_TH_FIXTURES, KERAS1_TH_LAYERS, KERAS1_TH_WEIGHTS } from '../test/fixtures/keras/keras1-th-spec';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/keras');
 
@@ -319,6 +322,105 @@ function gruResetAfterK3(): Buffer {
   return k3Zip(GRU_K3_CONFIG, k3WeightsH5(GRU_WEIGHTS, ['input_layer']), '3.6.0');
 }
 
+/** Keras 2.2 full-model .h5: Bidirectional(CuDNNGRU) + CuDNNGRU (flat [6·units] biases) */
+function cudnnGruK2(): Buffer {
+  const layers = ['bidirectional_1', 'cu_dnngru_2', 'dense_1'];
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.2.4');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(CUDNN_GRU_CONFIG));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', layers);
+    for (const layer of layers) {
+      const g = mw.create_group(layer);
+      const mine = CUDNN_GRU_WEIGHTS.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.k2name}:0`));
+      for (const w of mine) putDataset(g, `${w.k2name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+/** the Keras 3 nested-model archive rewritten with every zip64 structure (same members, same bytes inside) */
+function zip64Nested(): Buffer {
+  const src = new ZipArchive(fs.readFileSync(path.join(OUT, FIXTURES.k3Nested)), FIXTURES.k3Nested);
+  return writeZip([...src.entries.values()].map((e) => ({ name: e.name, data: src.read(e.name), deflate: e.method === 8 })), { zip64: true });
+}
+
+/** Keras 1.2 Sequential starting with a Merge of Sequential branches (flattened layer groups, `dense_1_W:0` names) */
+function keras1Merge(kind: 'concat' | 'dot'): Buffer {
+  const m = KERAS1_MERGE[kind];
+  return withH5((f) => {
+    f.create_attribute('keras_version', '1.2.2');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(m.config));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', m.layers);
+    for (const layer of m.layers) {
+      const g = mw.create_group(layer);
+      const mine = m.weights.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => `${w.name}:0`));
+      for (const w of mine) putDataset(g, `${w.name}:0`, w.values, w.shape);
+    }
+  });
+}
+
+/** Keras 1.2 "th"-ordered CNN; the backend attribute decides whether kernels are flipped */
+function keras1Th(backend: 'theano' | 'tensorflow'): Buffer {
+  return withH5((f) => {
+    f.create_attribute('keras_version', '1.2.2');
+    f.create_attribute('backend', backend);
+    f.create_attribute('model_config', JSON.stringify(KERAS1_TH_CONFIG));
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', KERAS1_TH_LAYERS);
+    for (const layer of KERAS1_TH_LAYERS) {
+      const g = mw.create_group(layer);
+      const mine = KERAS1_TH_WEIGHTS.filter((w) => w.layer === layer);
+      fixedStrings(g, 'weight_names', mine.map((w) => w.name));
+      for (const w of mine) putDataset(g, w.name, w.values, w.shape);
+    }
+  });
+}
+
+/**
+ * The Keras 2 CNN with its weights reached through links, as h5py can write them: a layer
+ * group that is a soft link, an inner group that is a hard link, a dataset hard-linked and one
+ * soft-linked to objects stored under /storage. `external`: one dataset is an external link instead.
+ */
+function k2Links(external: boolean): Buffer {
+  const ws = materialize(K2_CNN_WEIGHTS);
+  return withH5((f) => {
+    f.create_attribute('keras_version', '2.4.0');
+    f.create_attribute('backend', 'tensorflow');
+    f.create_attribute('model_config', JSON.stringify(K2_CNN_CONFIG));
+    const st = f.create_group('storage');
+    const mw = f.create_group('model_weights');
+    fixedStrings(mw, 'layer_names', K2_CNN_LAYER_NAMES);
+    const mine = (layer: string) => ws.filter((w) => w.layer === layer);
+    // conv2d: the whole layer group is a soft link
+    const conv = st.create_group('conv2d');
+    fixedStrings(conv, 'weight_names', mine('conv2d').map((w) => `${w.name}:0`));
+    for (const w of mine('conv2d')) putDataset(conv, `${w.name}:0`, w.values, w.shape);
+    mw.create_soft_link('/storage/conv2d', 'conv2d');
+    // batch_normalization: the inner group is a hard link
+    const bnInner = st.create_group('bn_inner');
+    for (const w of mine('batch_normalization')) putDataset(bnInner, `${(w.name.split('/')[1] as string)}:0`, w.values, w.shape);
+    const bn = mw.create_group('batch_normalization');
+    fixedStrings(bn, 'weight_names', mine('batch_normalization').map((w) => `${w.name}:0`));
+    bn.create_hard_link('/storage/bn_inner', 'batch_normalization');
+    mw.create_group('flatten');
+    // dense: kernel hard-linked, bias soft-linked (or external)
+    const [kernel, bias] = mine('dense') as [(typeof ws)[number], (typeof ws)[number]];
+    putDataset(st, 'dense_kernel', kernel.values, kernel.shape);
+    putDataset(st, 'dense_bias', bias.values, bias.shape);
+    const dense = mw.create_group('dense');
+    fixedStrings(dense, 'weight_names', [`${kernel.name}:0`, `${bias.name}:0`]);
+    const inner = dense.create_group('dense');
+    inner.create_hard_link('/storage/dense_kernel', 'kernel:0');
+    if (external) inner.create_external_link('dense_weights.h5', '/dense/bias', 'bias:0');
+    else inner.create_soft_link('/storage/dense_bias', 'bias:0');
+  });
+}
+
 function lambda(): Buffer {
   const cfg = JSON.parse(JSON.stringify(K2_CNN_CONFIG)) as typeof K2_CNN_CONFIG;
   (cfg.config.layers as unknown[]).splice(3, 0, {
@@ -360,7 +462,16 @@ async function main(): Promise<void> {
     [FIXTURES.lambda, lambda()],
     [GRU_FIXTURES.k2, gruResetAfterK2()],
     [GRU_FIXTURES.k3, gruResetAfterK3()],
+    [CUDNN_GRU_FIXTURE, cudnnGruK2()],
+    [KERAS1_MERGE_FIXTURES.concat, keras1Merge('concat')],
+    [KERAS1_MERGE_FIXTURES.dot, keras1Merge('dot')],
+    [KERAS1_TH_FIXTURES.theano, keras1Th('theano')],
+    [KERAS1_TH_FIXTURES.tensorflow, keras1Th('tensorflow')],
+    [FIXTURES.k2Links, k2Links(false)],
+    [FIXTURES.k2ExternalLink, k2Links(true)],
   ];
+  // derived from a file written above (or already on disk with --only)
+  files.push([FIXTURES.zip64Nested, zip64Nested()]);
   const i = process.argv.indexOf('--only');
   const only = i >= 0 ? process.argv[i + 1] : undefined;
   if (i >= 0 && !only) throw new Error('--only needs a file name prefix');

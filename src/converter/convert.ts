@@ -120,6 +120,17 @@ function conventionalWeightNames(layer: JsonObj | undefined): string[] {
 
 const CONV_CLASSES = new Set(['Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'ConvLSTM2D']);
 
+/** Keras 1 theano-ordered Convolution2D kernel [filters, in, rows, cols] → [rows, cols, in, filters] */
+function transposeThKernel(w: RawWeight): RawWeight {
+  const [o, i, r, c] = w.shape as [number, number, number, number];
+  const out = new Float32Array(w.values.length);
+  const src = w.values;
+  for (let a = 0; a < o; a++)
+    for (let b = 0; b < i; b++)
+      for (let y = 0; y < r; y++) for (let x = 0; x < c; x++) out[((y * c + x) * i + b) * o + a] = src[((a * i + b) * r + y) * c + x] as number;
+  return { ...w, shape: [r, c, i, o], values: out };
+}
+
 /** Keras `convert_kernel`: reverse the spatial axes of a kernel (theano stores convolution, not correlation) */
 function flipSpatial(w: RawWeight): RawWeight {
   const rank = w.shape.length;
@@ -207,6 +218,58 @@ function normalizationAsBatchNorm(w: RawWeight, all: RawWeight[], layers: string
   ];
 }
 
+/**
+ * Keras 2 / tf.keras 1.x CuDNNLSTM / CuDNNGRU weights → the LSTM / GRU(reset_after) layout.
+ * The CuDNN layers hand each per-gate block of `kernel` [in, n·u] and `recurrent_kernel`
+ * [u, n·u] to cuDNN flattened in C order, and cuDNN reads a block as a [u, in] (resp. [u, u])
+ * row-major matrix applied as W·x. In Keras terms (x·K) the input block is therefore
+ * K'[i, j] = flat(block)[i + in·j] and the recurrent block is transposed — the same transform
+ * Keras applies when it loads CuDNN weights into LSTM/GRU (`_convert_rnn_weights`). Biases
+ * [2·n·u] (input half, then recurrent half): LSTM sums the halves, GRU keeps them as [2, n·u].
+ * Weights come in (kernel, recurrent_kernel, bias) triples per layer, forward then backward
+ * for Bidirectional.
+ */
+function cudnnToKeras(raw: RawWeight[], layers: string[], gates: 3 | 4, where: string): RawWeight[] {
+  const cls = gates === 4 ? 'CuDNNLSTM' : 'CuDNNGRU';
+  const seen = new Map<string, number>();
+  return raw.map((w) => {
+    const layer = w.layerPath[w.layerPath.length - 1] ?? '';
+    if (!layers.includes(layer)) return w;
+    const key = w.layerPath.join('/');
+    const pos = seen.get(key) ?? 0;
+    seen.set(key, pos + 1);
+    const bad = (): never => fail('unsupported', `${where}: ${cls} layer "${layer}" has an unexpected weight ${w.name ?? `#${pos}`} [${w.shape.join(', ')}] (expected kernel [in, ${gates}·units], recurrent_kernel [units, ${gates}·units], bias [${2 * gates}·units])`);
+    if (w.dtype !== 'float32') bad();
+    const kind = pos % 3;
+    if (kind === 2) {
+      if (w.shape.length !== 1 || (w.shape[0] ?? 0) % (2 * gates) !== 0) bad();
+      const half = (w.shape[0] as number) / 2;
+      if (gates === 3) return { ...w, shape: [2, half] };
+      const v = new Float32Array(half);
+      for (let i = 0; i < half; i++) v[i] = (w.values[i] as number) + (w.values[i + half] as number);
+      return { ...w, shape: [half], values: v };
+    }
+    if (w.shape.length !== 2) bad();
+    const [rows, cols] = w.shape as [number, number];
+    if (cols % gates !== 0) bad();
+    const u = cols / gates;
+    if (kind === 1 && rows !== u) bad();
+    const src = w.values;
+    const out = new Float32Array(rows * cols);
+    for (let g = 0; g < gates; g++) {
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < u; j++) {
+          // recurrent: transpose of the block; input: Fortran-order reshape of the transposed block
+          const m = i + rows * j;
+          const [r, c] = kind === 1 ? [j, i] : [Math.floor(m / u), m % u];
+          out[i * cols + g * u + j] = src[r * cols + g * u + c] as number;
+        }
+      }
+    }
+    return { ...w, values: out };
+  });
+}
+
 export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<ConvertResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
@@ -221,10 +284,11 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
 
   // ---- config
   let backend = loaded.backend;
-  const { config, problems, dialect, normalizations, identities, cudnnLstms, resizings, causalConvs, tfOps, resetAfterGrus } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
+  const { config, problems, dialect, normalizations, identities, cudnnLstms, cudnnGrus, resizings, causalConvs, tfOps, resetAfterGrus } = translateModelConfig(loaded.modelConfig, loaded.kerasVersion);
   if (dialect === 1) {
     const text = JSON.stringify(loaded.modelConfig);
-    backend = /"dim_ordering":\s*"th"/.test(text) ? 'theano' : 'tensorflow';
+    // Keras 1.2 writes the backend; older saves do not, and "th" ordering then means theano
+    if (!loaded.backendStated) backend = /"dim_ordering":\s*"th"/.test(text) ? 'theano' : 'tensorflow';
   }
   const blocking = problems.filter((p) => !(p.custom && opts.allowCustom));
   if (blocking.length > 0) {
@@ -258,16 +322,10 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     warnings.push(`inference no-op layer(s) ${identities.join(', ')} written as linear Activation`);
   }
   if (cudnnLstms.length > 0) {
-    raw = raw.map((w) => {
-      const layer = w.layerPath[w.layerPath.length - 1] ?? '';
-      if (!cudnnLstms.includes(layer) || w.shape.length !== 1 || w.shape[0] === undefined || w.shape[0] % 8 !== 0) return w;
-      const half = w.shape[0] / 2;
-      const v = new Float32Array(half);
-      for (let i = 0; i < half; i++) v[i] = (w.values[i] as number) + (w.values[i + half] as number);
-      return { ...w, shape: [half], values: v };
-    });
-    warnings.push(`CuDNNLSTM layer(s) ${cudnnLstms.join(', ')} written as LSTM (input and recurrent biases summed)`);
+    raw = cudnnToKeras(raw, cudnnLstms, 4, opts.inputPath);
+    warnings.push(`CuDNNLSTM layer(s) ${cudnnLstms.join(', ')} written as LSTM (kernels re-laid out from the cuDNN order as Keras does when loading them into LSTM; input and recurrent biases summed)`);
   }
+  if (cudnnGrus.length > 0) raw = cudnnToKeras(raw, cudnnGrus, 3, opts.inputPath);
   if (causalConvs.length > 0) {
     // kernels [k, in, out] → [2k−1, in, out] with zero taps appended (see the config rewrite)
     const owner = (w: RawWeight): string => (w.name && w.name.includes('/') ? (w.name.split('/').slice(-2)[0] ?? '') : (w.layerPath[w.layerPath.length - 1] ?? ''));
@@ -284,10 +342,15 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     raw = raw.flatMap((w) => normalizationAsBatchNorm(w, raw, normalizations));
     warnings.push(`Normalization layer(s) ${normalizations.join(', ')} written as BatchNormalization (same inference math)`);
   }
+  if (dialect === 1) {
+    // Keras 1 dim_ordering "th" Convolution2D kernels are stored [filters, in, rows, cols]
+    // (whatever the backend); TF.js wants [rows, cols, in, filters]
+    const layerCfgs = layerConfigMap(config);
+    const thConvs = new Set([...layerCfgs].filter(([, l]) => l.class_name === 'Conv2D' && isObj(l.config) && l.config.data_format === 'channels_first').map(([n]) => n));
+    if (thConvs.size > 0) raw = raw.map((w) => (thConvs.has(w.layerPath[w.layerPath.length - 1] ?? '') && w.shape.length === 4 ? transposeThKernel(w) : w));
+  }
   if (backend === 'theano') {
     const convs = raw.filter((w) => CONV_CLASSES.has(classes.get(w.layerPath[w.layerPath.length - 1] ?? '') ?? '') && w.shape.length >= 3);
-    if (dialect === 1 && convs.length > 0)
-      fail('unsupported', `${opts.inputPath}: Keras 1 theano-ordered ("th") convolution weights need a layout transpose that is not implemented; re-save the model with Keras 2 and the tensorflow backend`);
     raw = raw.map((w) => (convs.includes(w) ? flipSpatial(w) : w));
     if (convs.length > 0) warnings.push(`theano backend: flipped ${convs.length} convolution kernel(s) (Keras convert_kernel)`);
   }

@@ -1,6 +1,7 @@
 /**
- * Minimal, defensive zip reader for Keras 3 `.keras` archives: reads the central directory,
- * refuses unsafe entries (absolute or `..` paths, symlinks, encryption) and bounds inflated
+ * Minimal, defensive zip reader for Keras 3 `.keras` archives: reads the central directory
+ * (zip64 end record and extended-information extra fields included, as Python's zipfile writes
+ * them with force_zip64 or past 4 GiB), refuses unsafe entries (absolute or `..` paths, symlinks, encryption) and bounds inflated
  * sizes so a zip bomb cannot exhaust memory.
  */
 import { inflateRawSync } from 'node:zlib';
@@ -10,6 +11,10 @@ export const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const EOCD_SIG = 0x06054b50;
 const CEN_SIG = 0x02014b50;
 const LOC_SIG = 0x04034b50;
+const Z64_EOCD_SIG = 0x06064b50;
+const Z64_LOCATOR_SIG = 0x07064b50;
+const MAX16 = 0xffff;
+const MAX32 = 0xffffffff;
 /** a Keras archive member larger than this is refused (weights of multi-GB models do not run in a browser anyway) */
 export const MAX_ENTRY_BYTES = 2 * 1024 ** 3 - 1;
 
@@ -41,26 +46,56 @@ export class ZipArchive {
       }
     }
     if (eocd < 0) fail('corrupt', `${where}: zip archive has no end-of-central-directory record (truncated?)`);
-    const count = buf.readUInt16LE(eocd + 10);
-    const cdSize = buf.readUInt32LE(eocd + 12);
-    const cdOff = buf.readUInt32LE(eocd + 16);
-    if (cdOff === 0xffffffff || count === 0xffff) fail('unsupported', `${where}: zip64 archives are not supported`);
-    if (cdOff + cdSize > buf.length) fail('corrupt', `${where}: zip central directory lies outside the file (truncated?)`);
+    let count = buf.readUInt16LE(eocd + 10);
+    let cdSize = buf.readUInt32LE(eocd + 12);
+    let cdOff = buf.readUInt32LE(eocd + 16);
+    // zip64: a locator right before the end record points at the zip64 end record, whose 64-bit
+    // fields replace the 0xffff / 0xffffffff placeholders
+    if (eocd >= 20 && buf.readUInt32LE(eocd - 20) === Z64_LOCATOR_SIG) {
+      if (buf.readUInt32LE(eocd - 20 + 4) !== 0 || buf.readUInt32LE(eocd - 20 + 16) > 1) fail('unsupported', `${where}: multi-volume (split) zip archives are not supported`);
+      const rec = this.u64(eocd - 20 + 8, 'zip64 end record offset');
+      if (rec + 56 > eocd - 20 || buf.readUInt32LE(rec) !== Z64_EOCD_SIG) fail('corrupt', `${where}: corrupt zip64 end of central directory record`);
+      if (buf.readUInt32LE(rec + 16) !== 0 || buf.readUInt32LE(rec + 20) !== 0) fail('unsupported', `${where}: multi-volume (split) zip archives are not supported`);
+      const total = this.u64(rec + 32, 'zip64 entry count');
+      if (total !== this.u64(rec + 24, 'zip64 entry count')) fail('unsupported', `${where}: multi-volume (split) zip archives are not supported`);
+      count = total;
+      cdSize = this.u64(rec + 40, 'zip64 central directory size');
+      cdOff = this.u64(rec + 48, 'zip64 central directory offset');
+    } else if (cdOff === MAX32 || cdSize === MAX32) {
+      fail('corrupt', `${where}: zip end record says zip64 but the zip64 end record locator is missing (truncated?)`);
+    }
+    // every central directory entry takes at least 46 bytes: bounds the loop below
+    if (cdOff + cdSize > buf.length || count * 46 > buf.length - cdOff) fail('corrupt', `${where}: zip central directory lies outside the file (truncated?)`);
     let p = cdOff;
     for (let i = 0; i < count; i++) {
       if (p + 46 > buf.length || buf.readUInt32LE(p) !== CEN_SIG) fail('corrupt', `${where}: corrupt zip central directory`);
       const flags = buf.readUInt16LE(p + 8);
       const method = buf.readUInt16LE(p + 10);
-      const compressedSize = buf.readUInt32LE(p + 20);
-      const size = buf.readUInt32LE(p + 24);
+      let compressedSize = buf.readUInt32LE(p + 20);
+      let size = buf.readUInt32LE(p + 24);
       const nameLen = buf.readUInt16LE(p + 28);
       const extraLen = buf.readUInt16LE(p + 30);
       const commentLen = buf.readUInt16LE(p + 32);
       const madeBy = buf.readUInt16LE(p + 4) >> 8;
       const external = buf.readUInt32LE(p + 38);
-      const localOffset = buf.readUInt32LE(p + 42);
-      if (p + 46 + nameLen > buf.length) fail('corrupt', `${where}: corrupt zip central directory`);
+      let localOffset = buf.readUInt32LE(p + 42);
+      if (p + 46 + nameLen + extraLen > buf.length) fail('corrupt', `${where}: corrupt zip central directory`);
       const name = buf.toString('utf8', p + 46, p + 46 + nameLen);
+      if (size === MAX32 || compressedSize === MAX32 || localOffset === MAX32 || buf.readUInt16LE(p + 34) === MAX16) {
+        // zip64 extended information (id 1): only the fields whose header value is the placeholder, in this order
+        const x = this.zip64Extra(p + 46 + nameLen, extraLen, name);
+        let q = 0;
+        const next = (what: string): number => {
+          if (q + 8 > x.length) fail('corrupt', `${where}: zip entry "${name}" lacks the zip64 ${what}`);
+          const v = this.u64(x.start + q, `zip64 ${what}`);
+          q += 8;
+          return v;
+        };
+        if (size === MAX32) size = next('size');
+        if (compressedSize === MAX32) compressedSize = next('compressed size');
+        if (localOffset === MAX32) localOffset = next('header offset');
+        if (buf.readUInt16LE(p + 34) === MAX16 && next('disk number') !== 0) fail('unsupported', `${where}: multi-volume (split) zip archives are not supported`);
+      }
       p += 46 + nameLen + extraLen + commentLen;
       const unsafe = name.startsWith('/') || name.startsWith('\\') || /^[a-zA-Z]:/.test(name) || name.split(/[\\/]/).includes('..');
       if (unsafe) fail('zip-unsafe', `${where}: zip entry "${name}" escapes the archive (absolute or ".." path); refusing to read it`);
@@ -73,6 +108,28 @@ export class ZipArchive {
       if (this.entries.has(name)) fail('zip-unsafe', `${where}: zip has two entries named "${name}"`);
       this.entries.set(name, { name, method, compressedSize, size, localOffset });
     }
+  }
+
+  /** an unsigned 64-bit field that must address this (in-memory) file */
+  private u64(at: number, what: string): number {
+    if (at + 8 > this.buf.length) fail('corrupt', `${this.where}: corrupt zip (${what} outside the file)`);
+    const v = this.buf.readBigUInt64LE(at);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) fail('corrupt', `${this.where}: corrupt zip (${what} ${v} is out of range)`);
+    return Number(v);
+  }
+
+  /** the data span of the zip64 extended-information field (id 1) in an extra area */
+  private zip64Extra(start: number, len: number, name: string): { start: number; length: number } {
+    let q = start;
+    const end = start + len;
+    while (q + 4 <= end) {
+      const id = this.buf.readUInt16LE(q);
+      const n = this.buf.readUInt16LE(q + 2);
+      if (q + 4 + n > end) break;
+      if (id === 1) return { start: q + 4, length: n };
+      q += 4 + n;
+    }
+    fail('corrupt', `${this.where}: zip entry "${name}" has zip64 placeholders but no zip64 extra field`);
   }
 
   read(name: string): Buffer {

@@ -10,6 +10,14 @@ import { inflateSync } from 'node:zlib';
 export class Hdf5Error extends Error {
   override name = 'Hdf5Error';
 }
+/** a valid file using a feature the reader deliberately does not follow (external links) */
+export class Hdf5Unsupported extends Hdf5Error {
+  override name = 'Hdf5Unsupported';
+}
+/** soft links resolving through more soft links than this are treated as cyclic */
+const MAX_SOFT_LINK_HOPS = 16;
+
+type Link = { name: string; addr: number } | { name: string; soft: string } | null;
 
 const SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 const UNDEF = -1;
@@ -429,26 +437,67 @@ export class Hdf5File {
 
   // ---- groups ----
   links(addr: number): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const m of this.header(addr).messages) {
-      if (m.type === 0x11) this.symbolTableLinks(this.off(m.offset), this.off(m.offset + this.so), out);
-      else if (m.type === 0x06) {
-        const l = this.parseLink(m.offset);
-        if (l) out.set(l.name, l.addr);
-      } else if (m.type === 0x02) {
-        const flags = this.u8(m.offset + 1);
-        let q = m.offset + 2;
-        if (flags & 1) q += 8;
-        const heap = this.off(q);
-        const nameIndex = this.off(q + this.so);
-        if (heap !== UNDEF) for (const l of this.denseLinks(heap, nameIndex)) out.set(l.name, l.addr);
-      }
+    const { hard, soft } = this.rawLinks(addr);
+    const out = new Map(hard);
+    // soft links (h5py SoftLink, absolute or relative to this group) resolve to the object they
+    // name; a dangling one is left out, as h5py's `in` does
+    for (const [name, target] of soft) {
+      const a = this.resolvePath(target, addr, 1);
+      if (a !== undefined) out.set(name, a);
     }
     // HDF5 iterates links in name (byte) order, which is the order Keras' converters see.
     return new Map([...out.entries()].sort((a, b) => Buffer.compare(Buffer.from(a[0]), Buffer.from(b[0]))));
   }
 
-  private parseLink(p: number): { name: string; addr: number } | null {
+  /** hard links (name → object address) and unresolved soft links (name → path) of a group */
+  private rawLinks(addr: number): { hard: Map<string, number>; soft: Map<string, string> } {
+    const hard = new Map<string, number>();
+    const soft = new Map<string, string>();
+    const take = (l: Link): void => {
+      if (!l) return;
+      if ('soft' in l) soft.set(l.name, l.soft);
+      else hard.set(l.name, l.addr);
+    };
+    for (const m of this.header(addr).messages) {
+      if (m.type === 0x11) this.symbolTableLinks(this.off(m.offset), this.off(m.offset + this.so), hard, soft);
+      else if (m.type === 0x06) take(this.parseLink(m.offset));
+      else if (m.type === 0x02) {
+        const flags = this.u8(m.offset + 1);
+        let q = m.offset + 2;
+        if (flags & 1) q += 8;
+        const heap = this.off(q);
+        const nameIndex = this.off(q + this.so);
+        if (heap !== UNDEF) for (const l of this.denseLinks(heap, nameIndex)) take(l);
+      }
+    }
+    return { hard, soft };
+  }
+
+  /** follows a soft link's path from group `base` (or the root when absolute); undefined when dangling */
+  private resolvePath(path: string, base: number, hops: number): number | undefined {
+    if (hops > MAX_SOFT_LINK_HOPS) throw new Hdf5Error(`soft link to "${path}" is cyclic or chained too deep`);
+    let a: number | undefined = path.startsWith('/') ? this.root.address : base;
+    for (const part of path.split('/').filter((x) => x !== '' && x !== '.')) {
+      const { hard, soft } = this.rawLinks(a);
+      const h = hard.get(part);
+      const t = soft.get(part);
+      a = h ?? (t === undefined ? undefined : this.resolvePath(t, a, hops + 1));
+      if (a === undefined) return undefined;
+    }
+    return a;
+  }
+
+  private linkTarget(name: string, type: number, value: Buffer): Link {
+    if (type === 1) return { name, soft: value.toString('utf8').replace(/\0+$/, '') };
+    if (type === 64) {
+      // external link value: version/flags byte, then NUL-terminated file name and object path
+      const parts = value.subarray(1).toString('utf8').split('\0');
+      throw new Hdf5Unsupported(`HDF5 external link "${name}" points into another file ("${parts[0] ?? ''}", object "${parts[1] ?? ''}"); external links are not followed: save the model into a single file`);
+    }
+    throw new Hdf5Unsupported(`HDF5 link "${name}" has the user-defined link type ${type}, which is not followed`);
+  }
+
+  private parseLink(p: number): Link {
     const flags = this.u8(p + 1);
     let q = p + 2;
     let linkType = 0;
@@ -460,11 +509,11 @@ export class Hdf5File {
     q += lsize;
     const name = this.bytes(q, nlen).toString('utf8');
     q += nlen;
-    if (linkType !== 0) return null; // soft/external links are not followed
+    if (linkType !== 0) return this.linkTarget(name, linkType, this.bytes(q + 2, this.u16(q)));
     return { name, addr: this.off(q) };
   }
 
-  private symbolTableLinks(btree: number, heap: number, out: Map<string, number>): void {
+  private symbolTableLinks(btree: number, heap: number, out: Map<string, number>, soft: Map<string, string>): void {
     if (!this.sig(heap, 'HEAP')) throw new Hdf5Error(`bad local heap at byte ${heap}`);
     const heapSize = this.len(heap + 8);
     const heapData = this.off(heap + 8 + 2 * this.sl);
@@ -480,13 +529,13 @@ export class Hdf5File {
         const child = this.off(p);
         p += this.so + this.sl;
         if (level > 0) visit(child, depth + 1);
-        else this.readSnod(child, heapData, heapSize, out);
+        else this.readSnod(child, heapData, heapSize, out, soft);
       }
     };
     visit(btree, 0);
   }
 
-  private readSnod(addr: number, heapData: number, heapSize: number, out: Map<string, number>): void {
+  private readSnod(addr: number, heapData: number, heapSize: number, out: Map<string, number>, soft: Map<string, string>): void {
     if (!this.sig(addr, 'SNOD')) throw new Hdf5Error(`bad symbol table node at byte ${addr}`);
     const n = this.u16(addr + 6);
     let p = addr + 8;
@@ -495,7 +544,13 @@ export class Hdf5File {
       this.tick();
       const nameOff = this.off(p);
       if (nameOff >= heapSize) throw new Hdf5Error('symbol name outside local heap');
-      out.set(this.cString(heapData + nameOff, heapSize - nameOff), this.off(p + this.so));
+      const name = this.cString(heapData + nameOff, heapSize - nameOff);
+      // cache type 2: a soft link whose value sits in the local heap at the scratch-pad offset
+      if (this.u32(p + 2 * this.so) === 2) {
+        const valueOff = this.u32(p + 2 * this.so + 8);
+        if (valueOff >= heapSize) throw new Hdf5Error('soft link value outside local heap');
+        soft.set(name, this.cString(heapData + valueOff, heapSize - valueOff));
+      } else out.set(name, this.off(p + this.so));
     }
   }
 
@@ -662,8 +717,8 @@ export class Hdf5File {
     return v;
   }
 
-  private denseLinks(heap: number, nameIndex: number): { name: string; addr: number }[] {
-    const out: { name: string; addr: number }[] = [];
+  private denseLinks(heap: number, nameIndex: number): Link[] {
+    const out: Link[] = [];
     for (const obj of this.fractalHeapObjects(heap, nameIndex)) {
       if (obj.length < 4) throw new Hdf5Error('dense link message too short');
       const l = this.parseLinkFrom(obj);
@@ -672,7 +727,7 @@ export class Hdf5File {
     return out;
   }
 
-  private parseLinkFrom(b: Buffer): { name: string; addr: number } | null {
+  private parseLinkFrom(b: Buffer): Link {
     const flags = b[1] ?? 0;
     let q = 2;
     let linkType = 0;
@@ -684,7 +739,12 @@ export class Hdf5File {
     q += lsize;
     const name = b.subarray(q, q + nlen).toString('utf8');
     q += nlen;
-    if (linkType !== 0) return null;
+    if (linkType !== 0) {
+      if (q + 2 > b.length) throw new Hdf5Error('link message too short');
+      const vlen = b.readUInt16LE(q);
+      if (q + 2 + vlen > b.length) throw new Hdf5Error('link message too short');
+      return this.linkTarget(name, linkType, b.subarray(q + 2, q + 2 + vlen));
+    }
     return { name, addr: this.uNFrom2(b, q, this.so) };
   }
 

@@ -60,7 +60,7 @@ export const IDENTITY_AT_INFERENCE = new Set([
 ]);
 
 /** layers whose weights need a rewrite to match the translated config */
-type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms' | 'resizings' | 'causalConvs' | 'tfOps' | 'resetAfterGrus'>;
+type Rewrites = Pick<TranslateResult, 'normalizations' | 'identities' | 'cudnnLstms' | 'cudnnGrus' | 'resizings' | 'causalConvs' | 'tfOps' | 'resetAfterGrus'>;
 
 /** Keras class → TensorLens class for reset_after=True GRUs (registered by registerTensorLensLayers) */
 export const RESET_AFTER_CLASSES: Record<string, string> = { GRU: 'TensorLensGRU', GRUCell: 'TensorLensGRUCell' };
@@ -90,6 +90,8 @@ export interface TranslateResult {
   identities: string[];
   /** CuDNNLSTM layers written as LSTM; their 8·units bias must be folded to 4·units */
   cudnnLstms: string[];
+  /** CuDNNGRU layers written as TensorLensGRU (reset_after=True); kernels re-laid out, bias [6·units] → [2, 3·units] */
+  cudnnGrus: string[];
   /** input Resizing layers folded into the model's input size (the app resizes images itself) */
   resizings: string[];
   /** causal Conv1D layers written as 'same' convolutions with kernels zero-extended to 2k−1 taps */
@@ -174,7 +176,7 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const major = Number.parseInt(kerasVersion, 10);
   const dialect: 1 | 2 | 3 = major === 1 ? 1 : major >= 3 ? 3 : 2;
   const problems: Problem[] = [];
-  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
+  const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], cudnnGrus: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
   const config = translateLayer(raw, dialect, problems, true, rw);
   foldInputResizing(config, problems, rw);
   return { config, problems, dialect, ...rw };
@@ -185,7 +187,7 @@ function translateLayer(
   dialect: 1 | 2 | 3,
   problems: Problem[],
   top = false,
-  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] },
+  rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], cudnnGrus: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] },
 ): JsonObj {
   let className = jsonText(layer.class_name);
   className = CLASS_ALIASES[className] ?? className;
@@ -296,8 +298,14 @@ function translateLayer(
     return { class_name: 'LSTM', config: cfg };
   }
   if (className === 'CuDNNGRU') {
-    problems.push(problem(name, className, 'CuDNNGRU computes GRU with reset_after=True, which TF.js does not implement', 'retrain with GRU(reset_after=False), or use LSTM / CuDNNLSTM'));
-    return { class_name: className, config: cfg };
+    // cuDNN's GRU is Keras's GRU with reset_after=True, tanh/sigmoid (same gate order z, r, h);
+    // written as TensorLensGRU, the weights are re-laid out when written (see convert.ts)
+    rw.cudnnGrus.push(name);
+    rw.resetAfterGrus.push(name);
+    if (cfg.stateful === true)
+      problems.push(problem(name, className, 'stateful=True CuDNNGRU is not supported (TensorLensGRU runs stateless only)', 'save the model with stateful=False (weights are the same) and carry state in the app if needed'));
+    Object.assign(cfg, { activation: 'tanh', recurrent_activation: 'sigmoid', use_bias: true, reset_after: true, dropout: 0, recurrent_dropout: 0, implementation: 2 });
+    return { class_name: RESET_AFTER_CLASSES.GRU as string, config: cfg };
   }
   if (IDENTITY_AT_INFERENCE.has(className)) {
     rw.identities.push(name);
@@ -335,6 +343,7 @@ function translateLayer(
         cfg.layer = translateLayer(inner, dialect, problems, false, rw);
         // weights are grouped under the wrapper: fold CuDNN biases there too
         if (isObj(inner.config) && rw.cudnnLstms.includes(jsonText(inner.config.name))) rw.cudnnLstms.push(name);
+        if (isObj(inner.config) && rw.cudnnGrus.includes(jsonText(inner.config.name))) rw.cudnnGrus.push(name);
       }
       // tfjs builds the backward layer itself (a copy of the forward one with go_backwards
       // flipped); Keras serializes it explicitly, and a user-supplied one may differ
@@ -715,6 +724,8 @@ function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean)
   if (className === 'Sequential') {
     const layers = Array.isArray(c) ? c : isObj(c) && Array.isArray(c.layers) ? c.layers : [];
     const seqName = isObj(c) && typeof c.name === 'string' ? c.name : top ? 'sequential' : 'sequential_inner';
+    const first = layers[0];
+    if (isObj(first) && first.class_name === 'Merge' && isObj(first.config) && Array.isArray(first.config.layers)) return keras1MergedSequential(layers, seqName, problems);
     return { class_name: 'Sequential', config: { name: seqName, layers: layers.map((l) => translateKeras1Layer(l as JsonObj, problems, false)) } };
   }
   if (className === 'Model') {
@@ -828,21 +839,92 @@ function translateKeras1Layer(layer: JsonObj, problems: Problem[], top: boolean)
     case 'InputLayer':
       return { class_name: 'InputLayer', config: { name, batch_input_shape: c.batch_input_shape ?? null, dtype: c.input_dtype === 'int32' ? 'int32' : 'float32', sparse: false } };
     case 'Merge': {
-      const modes: Record<string, string> = { sum: 'Add', mul: 'Multiply', concat: 'Concatenate', ave: 'Average', max: 'Maximum' };
-      const mode = typeof c.mode === 'string' ? c.mode : '';
-      const target = modes[mode];
-      if (!target || Array.isArray(c.layers)) {
-        problems.push(problem(name, className, Array.isArray(c.layers) ? 'Keras 1 Merge of Sequential branches is not translated' : `Keras 1 Merge mode "${mode || 'lambda'}" is not translated`, 're-save the model with Keras 2 (Merge becomes Add/Concatenate/...), then convert'));
+      if (Array.isArray(c.layers)) {
+        problems.push(problem(name, className, 'Keras 1 Merge of Sequential branches is only translated as the first layer of a Sequential model', 're-save the model with Keras 2 (Merge becomes Add/Concatenate/...), then convert'));
         return { class_name: className, config: base };
       }
-      const cfg: JsonObj = { ...base };
-      if (target === 'Concatenate') cfg.axis = c.concat_axis ?? -1;
-      return { class_name: target, config: cfg };
+      return keras1Merge(c, base, problems);
     }
     default:
       problems.push(problem(name, className, `Keras 1 layer class "${className}" is not translated`, 're-save the model with Keras 2 (load_model then save), then convert'));
       return { class_name: className, config: base };
   }
+}
+
+/** Keras 1 Merge (functional form) → the Keras 2 merge layer of the same math */
+function keras1Merge(c: JsonObj, base: JsonObj, problems: Problem[]): JsonObj {
+  const name = jsonText(base.name);
+  const modes: Record<string, string> = { sum: 'Add', mul: 'Multiply', concat: 'Concatenate', ave: 'Average', max: 'Maximum', dot: 'Dot' };
+  const mode = typeof c.mode === 'string' && c.mode_type !== 'lambda' && c.mode_type !== 'function' ? c.mode : '';
+  const target = modes[mode];
+  if (!target) {
+    const why =
+      mode === 'cos'
+        ? 'Keras 1 Merge mode "cos" (batch_dot / sqrt(max(|a|²·|b|², epsilon)), output (batch, 1, 1)) has no exact TF.js equivalent (Dot(normalize=True) clamps each norm separately)'
+        : `Keras 1 Merge mode "${mode || 'lambda'}" (a Python function) has no TF.js equivalent`;
+    problems.push(problem(name, 'Merge', why, 're-save the model with Keras 2 using a built-in merge layer (Add/Concatenate/Dot/...), then convert'));
+    return { class_name: 'Merge', config: base };
+  }
+  const cfg: JsonObj = { ...base };
+  if (target === 'Concatenate') cfg.axis = c.concat_axis ?? -1;
+  if (target === 'Dot') {
+    // Keras 1 dot_axes count the batch axis, as Keras 2 / TF.js Dot axes do (negative: from the end)
+    cfg.axes = c.dot_axes ?? -1;
+    cfg.normalize = false;
+  }
+  return { class_name: target, config: cfg };
+}
+
+/**
+ * Keras 1 Sequential whose first layer is a Merge of Sequential branches (the pre-functional
+ * way to build multi-input models) → a functional Model: one InputLayer per branch
+ * (`<first layer>_input`, from its batch_input_shape), the branch layers, the merge, then the
+ * remaining layers. Layer names are kept, so the weight groups (one per layer) still match.
+ */
+function keras1MergedSequential(layersRaw: Json[], name: string, problems: Problem[]): JsonObj {
+  const graph: JsonObj[] = [];
+  const inputs: Json[] = [];
+  const seen = new Set<string>();
+  const add = (t: JsonObj, inbound: Json[][]): Json[] => {
+    const lname = jsonText(isObj(t.config) ? t.config.name : t.class_name);
+    if (seen.has(lname)) fail('unsupported', `Keras 1 Sequential "${name}": layer "${lname}" is used twice in the Merge branches (shared layers are not translated); re-save the model with Keras 2, then convert`);
+    seen.add(lname);
+    graph.push({ ...t, name: lname, inbound_nodes: inbound.length > 0 ? [inbound.map((r) => [...r, {}])] : [] });
+    return [lname, 0, 0];
+  };
+  const chain = (raw: Json[], where: string): Json[] => {
+    let prev: Json[] | null = null;
+    raw.forEach((l, i) => {
+      if (!isObj(l)) fail('corrupt', `Keras 1 Sequential "${where}" has a layer that is not an object`);
+      const lc = l.config;
+      if (l.class_name === 'Merge' && isObj(lc) && Array.isArray(lc.layers)) {
+        if (i !== 0) fail('unsupported', `Keras 1 Sequential "${where}": a Merge of branches after other layers is not translated; re-save the model with Keras 2, then convert`);
+        const refs = lc.layers.map((b, k) => {
+          if (!isObj(b)) fail('corrupt', `Keras 1 Merge "${jsonText(lc.name)}" has a branch that is not an object`);
+          const bc = b.config;
+          const branch = b.class_name === 'Sequential' ? (Array.isArray(bc) ? bc : isObj(bc) && Array.isArray(bc.layers) ? bc.layers : []) : [b];
+          return chain(branch, `${jsonText(lc.name)} branch ${k}`);
+        });
+        const base: JsonObj = { name: jsonText(lc.name ?? 'merge'), trainable: true, dtype: 'float32' };
+        prev = add(keras1Merge(lc, base, problems), refs);
+        return;
+      }
+      const t = translateKeras1Layer(l, problems, false);
+      const cfg = isObj(t.config) ? { ...t.config } : {};
+      if (prev === null) {
+        if (!Array.isArray(cfg.batch_input_shape)) fail('unsupported', `Keras 1 Sequential "${where}": first layer "${jsonText(cfg.name)}" has no input shape`);
+        const input = add({ class_name: 'InputLayer', config: { name: `${jsonText(cfg.name)}_input`, batch_input_shape: cfg.batch_input_shape, dtype: l.class_name === 'Embedding' ? 'int32' : 'float32', sparse: false } }, []);
+        inputs.push(input);
+        prev = input;
+      }
+      delete cfg.batch_input_shape;
+      prev = add({ ...t, config: cfg }, [prev]);
+    });
+    if (prev === null) fail('corrupt', `Keras 1 Sequential "${where}" has no layers`);
+    return prev;
+  };
+  const out = chain(layersRaw, name);
+  return { class_name: 'Model', config: { name, layers: graph, input_layers: inputs, output_layers: [out] } };
 }
 
 /** layers of a translated config, flattened (nested models included, wrappers not descended) */

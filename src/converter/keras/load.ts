@@ -4,7 +4,7 @@
  * the reference converter emits them. Detection is by magic bytes, never by extension.
  */
 import { fail, ConvertError, jsonText } from '../errors';
-import { Hdf5Error, Hdf5File, Hdf5Group, isHdf5 } from '../hdf5/reader';
+import { Hdf5Error, Hdf5File, Hdf5Group, Hdf5Unsupported, isHdf5 } from '../hdf5/reader';
 import { isZip, ZipArchive } from '../zip';
 import { isObj, type Json, type JsonObj } from './config';
 
@@ -24,6 +24,8 @@ export interface LoadedKeras {
   format: 'h5-full' | 'h5-weights' | 'keras-v3';
   kerasVersion: string;
   backend: string;
+  /** false when the file does not say (old Keras 1 saves): `backend` is then a guess */
+  backendStated: boolean;
   modelConfig: JsonObj;
   trainingConfig: Json | null;
   weights: RawWeight[];
@@ -42,6 +44,7 @@ export function loadKeras(buf: Buffer, where: string, opts: LoadOptions = {}): L
     if (isHdf5(buf)) return loadH5(buf, where, opts);
     if (isZip(buf)) return loadKerasZip(buf, where, opts);
   } catch (e) {
+    if (e instanceof Hdf5Unsupported) throw new ConvertError('unsupported', `${where}: ${e.message}`);
     if (e instanceof Hdf5Error) throw new ConvertError('corrupt', `${where}: corrupt or truncated HDF5 file (${e.message})`);
     // Buffer bounds errors (ERR_OUT_OF_RANGE) are RangeErrors, possibly from another realm
     if (e instanceof RangeError || (e instanceof Error && e.name === 'RangeError') || (isObj(e) && e.code === 'ERR_OUT_OF_RANGE'))
@@ -201,6 +204,7 @@ function loadH5(buf: Buffer, where: string, opts: LoadOptions): LoadedKeras {
     backend ??= str(a.get('backend'));
   }
   kerasVersion ??= guessKerasVersion(modelConfig);
+  const backendStated = backend !== null;
   backend ??= kerasVersion.startsWith('1') ? 'theano' : 'tensorflow';
 
   const layerNames = strList(weightsRoot, 'layer_names') ?? [];
@@ -224,7 +228,7 @@ function loadH5(buf: Buffer, where: string, opts: LoadOptions): LoadedKeras {
     }
   });
   opts.onProgress?.(1);
-  return { format, kerasVersion, backend, modelConfig, trainingConfig, weights, bytesRead: buf.length };
+  return { format, kerasVersion, backend, backendStated, modelConfig, trainingConfig, weights, bytesRead: buf.length };
 }
 
 function guessKerasVersion(cfg: JsonObj): string {
@@ -281,7 +285,7 @@ function loadKerasZip(buf: Buffer, where: string, opts: LoadOptions): LoadedKera
   const weights: RawWeight[] = [];
   collectContainer(config, f.root, [], weights, where, opts);
   opts.onProgress?.(1);
-  return { format: 'keras-v3', kerasVersion, backend: 'tensorflow', modelConfig: config, trainingConfig: null, weights, bytesRead: buf.length };
+  return { format: 'keras-v3', kerasVersion, backend: 'tensorflow', backendStated: true, modelConfig: config, trainingConfig: null, weights, bytesRead: buf.length };
 }
 
 function containerGroup(g: Hdf5Group): Hdf5Group | undefined {

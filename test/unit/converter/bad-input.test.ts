@@ -41,7 +41,7 @@ describe('not a Keras file', () => {
 });
 
 describe('truncated and corrupted files', () => {
-  const files = [FIXTURES.k2Full, FIXTURES.k2Weights, FIXTURES.k3Rnn, FIXTURES.k3Nested, FIXTURES.k3Legacy, FIXTURES.k2Latest];
+  const files = [FIXTURES.k2Full, FIXTURES.k2Weights, FIXTURES.k3Rnn, FIXTURES.k3Nested, FIXTURES.k3Legacy, FIXTURES.k2Latest, FIXTURES.zip64Nested];
   it.each(files)('%s truncated anywhere gives a ConvertError', async (name) => {
     const data = fixture(name);
     const arch = name === FIXTURES.k2Weights ? { architecture: fixture(FIXTURES.k2Arch) } : {};
@@ -117,6 +117,29 @@ describe('hostile zips', () => {
   it('entry that inflates past its declared size (bomb)', () => {
     const z = writeZip([{ name: 'config.json', data: Buffer.alloc(1 << 20, 32), declaredSize: 100 }]);
     expect(() => new ZipArchive(z, 'm.keras').read('config.json')).toThrow(/corrupt or larger than it declares/);
+  });
+  it('zip64: the same checks apply to the 64-bit fields', () => {
+    expect(() => new ZipArchive(writeZip([{ name: '../evil.txt', data: Buffer.from('x') }], { zip64: true }), 'm.keras')).toThrow(/escapes the archive/);
+    expect(() => new ZipArchive(writeZip([{ name: 'w.h5', data: Buffer.from('/etc/passwd'), mode: 0o120777 }], { zip64: true }), 'm.keras')).toThrow(/symbolic link/);
+    expect(() => new ZipArchive(writeZip([{ name: 'config.json', data: Buffer.from('{}'), declaredSize: 2 ** 40 }], { zip64: true }), 'm.keras')).toThrow(/over the .*-byte limit/);
+    const bomb = writeZip([{ name: 'config.json', data: Buffer.alloc(1 << 20, 32), declaredSize: 100 }], { zip64: true });
+    expect(() => new ZipArchive(bomb, 'm.keras').read('config.json')).toThrow(/corrupt or larger than it declares/);
+  });
+  it('zip64: placeholders without the locator, a damaged zip64 record, a missing extra field', () => {
+    const z = writeZip([{ name: 'config.json', data: Buffer.from('{}') }], { zip64: true });
+    const eocd = z.length - 22;
+    const noLocator = Buffer.concat([z.subarray(0, eocd - 20), z.subarray(eocd)]);
+    expect(() => new ZipArchive(noLocator, 'm.keras')).toThrow(/zip64 end record locator is missing/);
+    const badRecord = Buffer.from(z);
+    badRecord.writeBigUInt64LE(2n ** 60n, eocd - 20 + 8);
+    expect(() => new ZipArchive(badRecord, 'm.keras')).toThrow(/corrupt zip/);
+    const split = Buffer.from(z);
+    split.writeUInt32LE(3, eocd - 20 + 16);
+    expect(() => new ZipArchive(split, 'm.keras')).toThrow(/multi-volume/);
+    const noExtra = Buffer.from(z);
+    const cen = noExtra.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    noExtra.writeUInt16LE(0x9999, cen + 46 + 'config.json'.length); // extra id no longer 1
+    expect(() => new ZipArchive(noExtra, 'm.keras')).toThrow(/no zip64 extra field/);
   });
   it('entry declaring an absurd size', () => {
     const z = writeZip([{ name: 'config.json', data: Buffer.from('{}'), declaredSize: 0xfffffff0 }]);

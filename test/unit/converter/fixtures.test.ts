@@ -111,8 +111,20 @@ describe('big-endian and float16 weights', () => {
   });
 });
 
+describe('HDF5 links in model_weights', () => {
+  it('follows soft links (a layer group, a dataset) and hard links (an inner group, a dataset) and predicts like tfjs', async () => {
+    const r = await compare(FIXTURES.k2Links, buildK2Cnn, K2_CNN_WEIGHTS, [2, 8, 8, 3]);
+    expect(r.report.validated).toBe(true);
+  });
+  it('refuses an external link with the file and object it points to', async () => {
+    await expect(convertKeras(fixture(FIXTURES.k2ExternalLink), { inputPath: 'ext.h5' })).rejects.toThrow(
+      'ext.h5: HDF5 external link "bias:0" points into another file ("dense_weights.h5", object "/dense/bias"); external links are not followed: save the model into a single file',
+    );
+  });
+});
+
 describe('Keras 2 CuDNNLSTM', () => {
-  it('is written as LSTM with the two bias halves summed', async () => {
+  it('is written as LSTM: kernels in the layout cuDNN applies them, the two bias halves summed', async () => {
     const r = await compare(FIXTURES.k2Cudnn, buildK2Cudnn, K2_CUDNN_WEIGHTS, [2, 5, 4], 0, {}, cudnnAsLstm);
     expect(JSON.stringify(r.modelJson.modelTopology)).toMatch(/"class_name":"LSTM"/);
   });
@@ -133,6 +145,15 @@ describe('Keras 3 .keras archives', () => {
     const text = JSON.stringify(r.modelJson.modelTopology);
     expect(text).not.toMatch(/batch_shape|DTypePolicy|negative_slope|"L2"|LecunNormal|silu|__keras_tensor__|registered_name/);
     expect(text).toMatch(/"alpha":0.2/);
+  });
+  it('zip64 archive (end record + locator, extra fields in local and central headers) converts like the plain one', async () => {
+    const { ZipArchive } = await import('../../../src/converter/zip');
+    const z64 = new ZipArchive(fixture(FIXTURES.zip64Nested), 'z64');
+    const plain = new ZipArchive(fixture(FIXTURES.k3Nested), 'plain');
+    expect([...z64.entries.keys()]).toEqual([...plain.entries.keys()]);
+    for (const name of plain.entries.keys()) expect(z64.read(name).equals(plain.read(name))).toBe(true);
+    const r = await compare(FIXTURES.zip64Nested, buildK3Nested, K3_NESTED_WEIGHTS, [3, 6]);
+    expect(r.report.validated).toBe(true);
   });
   it('Embedding, Bidirectional(LSTM) and GRU cell vars matched by position', async () => {
     const r = await compare(FIXTURES.k3Rnn, buildK3Rnn, K3_RNN_WEIGHTS, [2, 7], 20);

@@ -9,7 +9,7 @@ import { registerTensorLensLayers, TensorLensGRU, TensorLensGRUCell } from '../.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { convertKeras } from '../../../src/converter/convert';
-import { GRU_D, GRU_FIXTURES, GRU_K2_CONFIG, GRU_K2_REC_ACT, GRU_K3_REC_ACT, GRU_OUT, GRU_U1, GRU_U2, GRU_WEIGHTS } from '../../fixtures/keras/gru-spec';
+import { CUDNN_GRU_FIXTURE, CUDNN_GRU_WEIGHTS, cudnnGateMatrices, GRU_D, GRU_FIXTURES, GRU_K2_CONFIG, GRU_K2_REC_ACT, GRU_K3_REC_ACT, GRU_OUT, GRU_U1, GRU_U2, GRU_WEIGHTS } from '../../fixtures/keras/gru-spec';
 import { CORPUS_DIR, fixture, loadResult } from './helpers';
 import { flat, maxAbsDiff, referenceBidirectional, referenceGru, seeded, type Act, type GruWeights } from './gru-reference';
 
@@ -277,6 +277,82 @@ describe('converter: reset_after=True GRU fixtures → TensorLensGRU', () => {
     for (let i = 0; i < 4; i++) expect(v.slice(3 * i, 3 * i + 3).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5); // softmax rows
     tf.dispose([xs, y]);
     model.dispose();
+  });
+});
+
+// ---------------------------------------------------------------- CuDNNGRU
+describe('converter: Keras 2 CuDNNGRU → TensorLensGRU', () => {
+  jest.setTimeout(60_000);
+
+  /** float64 loop of what cuDNN computes with the stored arrays (W·x per gate, reset_after, tanh/sigmoid) */
+  function cudnnGru(x: number[][][], layer: string, dir: string, inputDim: number, units: number, goBackwards: boolean): number[][][] {
+    const get = (suffix: string): Float32Array => {
+      const hit = CUDNN_GRU_WEIGHTS.find((w) => w.layer === layer && w.k2name.endsWith(`${dir}${suffix}`));
+      if (!hit) throw new Error(`no fixture weight ${layer} ${dir}${suffix}`);
+      return hit.values;
+    };
+    const W = cudnnGateMatrices(get('kernel'), inputDim, units, 3);
+    const R = cudnnGateMatrices(get('recurrent_kernel'), units, units, 3);
+    const bias = get('bias');
+    const sig = (v: number): number => 1 / (1 + Math.exp(-v));
+    const dot = (m: number[], v: number[]): number => m.reduce((a, mv, i) => a + mv * (v[i] as number), 0);
+    return x.map((sample) => {
+      let h = new Array<number>(units).fill(0);
+      const seq: number[][] = [];
+      for (let s = 0; s < sample.length; s++) {
+        const xt = sample[goBackwards ? sample.length - 1 - s : s] as number[];
+        const gate = (g: number, k: number): [number, number] => [
+          dot((W[g] as number[][])[k] as number[], xt) + (bias[g * units + k] as number),
+          dot((R[g] as number[][])[k] as number[], h) + (bias[3 * units + g * units + k] as number),
+        ];
+        h = h.map((hk, k) => {
+          const [zx, zh] = gate(0, k);
+          const [rx, rh] = gate(1, k);
+          const [nx, nh] = gate(2, k);
+          const z = sig(zx + zh);
+          const r = sig(rx + rh);
+          return z * hk + (1 - z) * Math.tanh(nx + r * nh);
+        });
+        seq.push([...h]);
+      }
+      return seq;
+    });
+  }
+
+  it('converts (Bidirectional(CuDNNGRU) + CuDNNGRU go_backwards) and predicts like cuDNN', async () => {
+    const r = await convertKeras(fixture(CUDNN_GRU_FIXTURE), { inputPath: CUDNN_GRU_FIXTURE });
+    expect(r.report.validated).toBe(true);
+    expect(r.report.outputShapes).toEqual([[1, GRU_OUT]]);
+    const topo = JSON.stringify(r.modelJson.modelTopology);
+    expect(topo).not.toMatch(/CuDNNGRU/);
+    expect(topo.match(/"class_name":"TensorLensGRU"/g)).toHaveLength(2);
+    const manifest = (r.modelJson.weightsManifest as unknown as { weights: { name: string; shape: number[] }[] }[]).flatMap((g) => g.weights);
+    expect(manifest.map((w) => `${w.name}[${w.shape.join(',')}]`)).toEqual(expect.arrayContaining([
+      'bidirectional_1/forward_cu_dnngru_1/bias[2,12]', 'bidirectional_1/backward_cu_dnngru_1/kernel[3,12]', 'cu_dnngru_2/kernel[8,9]', 'cu_dnngru_2/recurrent_kernel[3,9]', 'cu_dnngru_2/bias[2,9]',
+    ]));
+    const model = await loadResult(r);
+    const x = input(21);
+    const [got] = await run(model, x);
+    const fw = cudnnGru(x, 'bidirectional_1', 'forward_cu_dnngru_1/', GRU_D, GRU_U1, false);
+    const bw = cudnnGru(x, 'bidirectional_1', 'backward_cu_dnngru_1/', GRU_D, GRU_U1, true).map((seq) => [...seq].reverse());
+    const mid = fw.map((seq, b) => seq.map((f, t) => [...f, ...((bw[b] as number[][])[t] as number[])]));
+    const last = cudnnGru(mid, 'cu_dnngru_2', 'cu_dnngru_2/', 2 * GRU_U1, GRU_U2, true).map((seq) => seq[seq.length - 1] as number[]);
+    const k = (CUDNN_GRU_WEIGHTS.find((w) => w.k2name === 'dense_1/kernel') as { values: Float32Array }).values;
+    const bd = (CUDNN_GRU_WEIGHTS.find((w) => w.k2name === 'dense_1/bias') as { values: Float32Array }).values;
+    const want = last.flatMap((row) => Array.from({ length: GRU_OUT }, (_, j) => row.reduce((a, v, i) => a + v * (k[i * GRU_OUT + j] as number), bd[j] as number)));
+    const d = maxAbsDiff(got as number[], want);
+    deviations[CUDNN_GRU_FIXTURE] = d;
+    expect(d).toBeLessThanOrEqual(TOL);
+    model.dispose();
+  });
+
+  it('refuses stateful=True CuDNNGRU precisely', async () => {
+    const { translateModelConfig } = await import('../../../src/converter/keras/config');
+    const { CUDNN_GRU_CONFIG } = await import('../../fixtures/keras/gru-spec');
+    const cfg = JSON.parse(JSON.stringify(CUDNN_GRU_CONFIG)) as typeof CUDNN_GRU_CONFIG;
+    (cfg.config.layers[1] as { config: Record<string, unknown> }).config.stateful = true;
+    const { problems } = translateModelConfig(cfg, '2.2.4');
+    expect(problems.map((p) => `${p.layer} (${p.className}): ${p.reason}`)).toEqual(['cu_dnngru_2 (CuDNNGRU): stateful=True CuDNNGRU is not supported (TensorLensGRU runs stateless only)']);
   });
 });
 
