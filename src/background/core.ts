@@ -110,6 +110,18 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
   throw new AppError(captured.reason, captured.message);
 }
 
+/** The pixels of the page's own <img> for `url`, or null when the page cannot give them either. */
+async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string): Promise<ImageSource | null> {
+  try {
+    const captured = parseCapturedImage(
+      await callContent(tab, info.frameId, (c) => c.captureImage({ srcUrl: url, mediaType: info.mediaType, pixels: true }), CAPTURE_TIMEOUT_MS),
+    );
+    return captured.kind === 'data-url' ? { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' } : null;
+  } catch {
+    return null;
+  }
+}
+
 async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<string> {
   // Browsers truncate info.selectionText (Chrome ~ 150 chars in some paths); ask the page first.
   let full = '';
@@ -154,7 +166,17 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         const source = await imageSource(info, tab);
         sourceUrl = source.kind === 'url' && !source.url.startsWith('data:') ? source.url : undefined;
         const h = await host();
-        outcome = await withTimeout(h.classifyImage({ model, backend: settings.backend, source }), JOB_TIMEOUT_MS, 'classifying the image');
+        const classify = (src: ImageSource): Promise<HostOutcome> =>
+          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src }), JOB_TIMEOUT_MS, 'classifying the image');
+        try {
+          outcome = await classify(source);
+        } catch (e) {
+          // The extension's fetch carries no page cookies, so images behind a login fail there;
+          // the page has already loaded them, so read its pixels instead (same-origin or CORS).
+          const pagePixels = e instanceof AppError && e.code === 'image-fetch-failed' && sourceUrl ? await capturePixels(info, tab, sourceUrl) : null;
+          if (!pagePixels) throw e;
+          outcome = await classify(pagePixels);
+        }
       } else {
         const text = await selectionText(info, tab);
         const h = await host();

@@ -56,11 +56,11 @@ function cssBackgroundUrl(el: Element): string | null {
   return m?.[2] ? new URL(m[2], document.baseURI).href : null;
 }
 
-async function fromElement(el: Element): Promise<CapturedImage | null> {
+async function fromElement(el: Element, pixels = false): Promise<CapturedImage | null> {
   if (el instanceof HTMLImageElement) {
     const url = el.currentSrc || el.src;
     if (!url) return null;
-    if (/^(https?|data):/i.test(url)) return { kind: 'url', url };
+    if (!pixels && /^(https?|data):/i.test(url)) return { kind: 'url', url };
     if (!el.complete || el.naturalWidth === 0) return { kind: 'none', reason: 'image-unreadable', message: 'the image has not loaded' };
     return draw(el, el.naturalWidth, el.naturalHeight); // blob: and other page-only URLs
   }
@@ -93,9 +93,11 @@ function candidates(): Element[] {
 const api: ContentApi = {
   getSelection: () => Promise.resolve(selectedText()),
   async captureImage(hint) {
-    if (hint.srcUrl?.startsWith('blob:')) {
-      const img = [...document.images].find((i) => i.currentSrc === hint.srcUrl || i.src === hint.srcUrl);
-      if (img) return (await fromElement(img)) ?? { kind: 'none', reason: 'no-image', message: '' };
+    const pixels = hint.pixels === true;
+    if (hint.srcUrl && (pixels || hint.srcUrl.startsWith('blob:'))) {
+      // Only an element that shows this URL (<picture>/srcset may show another source than src).
+      const img = [...document.images].find((i) => (i.currentSrc || i.src) === hint.srcUrl);
+      if (img) return (await fromElement(img, pixels)) ?? { kind: 'none', reason: 'no-image', message: '' };
     }
     for (const el of candidates()) {
       const c = await fromElement(el);

@@ -71,7 +71,17 @@ export interface ContentApi {
   /** the full current selection (browsers truncate info.selectionText) */
   getSelection(): Promise<string>;
   /** the image the user right-clicked, when only the page can read it */
-  captureImage(hint: { srcUrl?: string; mediaType?: string }): Promise<CapturedImage>;
+  captureImage(hint: CaptureHint): Promise<CapturedImage>;
+}
+
+export interface CaptureHint {
+  srcUrl?: string;
+  mediaType?: string;
+  /**
+   * Read the pixels even of a plain http(s) <img>: the fallback when the extension's own fetch is
+   * refused (images behind a login need the page's cookies, which the extension's fetch lacks).
+   */
+  pixels?: boolean;
 }
 
 export type CapturedImage =

@@ -17,6 +17,7 @@ import {
   launchFirefox,
   recordTiming,
   selectContents,
+  privateImage,
   startServers,
   waitForOutcome,
   type FirefoxSession,
@@ -99,6 +100,17 @@ test(`a cross-origin photograph (${PHOTO.name}) → ${PHOTO.expectedTop} (warm)`
   const { view, ms } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, '#photo-cross');
   expect(view.topLabel).toBe(PHOTO.expectedTop);
   recordTiming('firefox', 'warm image (cross-origin photo)', ms, view.totalMs);
+});
+
+test('an image behind a login (needs the page cookie) falls back to the page pixels', async () => {
+  await page.waitForFunction(() => document.body.dataset.private === 'ready', { timeout: 30_000 });
+  const before = { ...privateImage };
+  const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#private') }, '#private');
+  expect(view.phase).toBe('done');
+  expect(view.topLabel).toBe(PHOTO.expectedTop);
+  // the extension's own fetch was refused (no cookie), and the page did not load it again
+  expect(privateImage.refused - before.refused).toBe(1);
+  expect(privateImage.served - before.served).toBe(0);
 });
 
 test('a <canvas> and a blob: image are captured in the page', async () => {

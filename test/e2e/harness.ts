@@ -105,6 +105,14 @@ export function selectContents(page: Page, selector: string): Promise<string> {
   }, selector);
 }
 
+/**
+ * An image behind a "login": served only with the session cookie that images.html sets, as a
+ * site's private photos are. The extension's own fetch carries no page cookies, so it is refused
+ * and the extension must fall back to the page's pixels. Counts let tests prove which path ran.
+ */
+export const privateImage = { refused: 0, served: 0 };
+const SESSION_COOKIE = 'tl_session=ok';
+
 function handler(otherOrigin: () => string): http.RequestListener {
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -118,9 +126,20 @@ function handler(otherOrigin: () => string): http.RequestListener {
       res.write(Buffer.alloc(1024));
       return void setTimeout(() => res.destroy(), 2000);
     }
+    const priv = /^\/private\/([a-z0-9-]+)\.jpg$/.exec(url.pathname);
+    if (priv) {
+      if (!(req.headers.cookie ?? '').split(/;\s*/).includes(SESSION_COOKIE)) {
+        privateImage.refused++;
+        return send(403, 'text/plain', 'log in first');
+      }
+      privateImage.served++;
+      return serveFixtureImage(`/img/${priv[1] as string}.jpg`, send) ? undefined : send(404, 'text/plain', 'no such image');
+    }
     if (url.pathname === '/images.html') {
       const o = otherOrigin();
+      res.setHeader('set-cookie', `${SESSION_COOKIE}; Path=/; SameSite=Lax`);
       return send(200, 'text/html', page('images', `
+<img id="private" src="/private/${PHOTO.name}.jpg" alt="photo behind a login" onload="document.body.dataset.private = 'ready'">
 <img id="drawing" src="/img/${DRAWING.name}.jpg" alt="drawing">
 <img id="photo-cross" src="${o}/img/${PHOTO.name}.jpg" alt="cross-origin photo">
 <picture id="pic"><source srcset="/img/${PHOTO.name}.jpg" type="image/jpeg"><img id="pic-img" src="/img/missing.jpg" alt="picture"></picture>
