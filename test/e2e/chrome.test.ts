@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'puppeteer-core';
+import { badgeText } from '../../src/shared/badge';
 import {
   DRAWING,
   MENU_IMAGE,
@@ -35,6 +36,8 @@ declare const chrome: {
   action: { getBadgeText(d: object): Promise<string> };
   offscreen: { closeDocument(): Promise<void> };
   runtime: { sendMessage(m: unknown): Promise<unknown> };
+  alarms: { get(name: string): Promise<{ scheduledTime: number } | undefined>; onAlarm: unknown };
+  storage: { session: { get(k: string): Promise<Record<string, unknown>>; set(v: object): Promise<void> } };
 };
 
 let servers: Servers;
@@ -198,6 +201,25 @@ test('a file that is not an image gives image-unreadable', async () => {
   const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: `${servers.main}/not-an-image.jpg` });
   expect(view.errorCode).toBe('image-unreadable');
   expect(view.text).toMatch(/could not be read/);
+});
+
+test('the badge shows the top label while fresh and is cleared by its alarm', async () => {
+  const { view } = await click(page, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf('#drawing') }, '#drawing');
+  const w = await session.worker();
+  const badge = (): Promise<string> => w.evaluate(() => chrome.action.getBadgeText({}));
+  expect(await badge()).toBe(badgeText(view.topLabel));
+  const alarm = await w.evaluate(() => chrome.alarms.get('tensorlens-clear-badge'));
+  expect(alarm?.scheduledTime).toBeGreaterThan(Date.now() + 30_000);
+  // An alarm that fires early (or for an older result) leaves a fresh badge alone.
+  await w.evaluate(() => (chrome.alarms.onAlarm as unknown as { dispatch(a: unknown): void }).dispatch({ name: 'tensorlens-clear-badge', scheduledTime: Date.now() }));
+  expect(await badge()).toBe(badgeText(view.topLabel));
+  // Once the stored expiry has passed, the alarm clears it (the worker may have died meanwhile).
+  await w.evaluate(() => chrome.storage.session.set({ badgeExpiresAt: Date.now() - 1 }));
+  await w.evaluate(() => (chrome.alarms.onAlarm as unknown as { dispatch(a: unknown): void }).dispatch({ name: 'tensorlens-clear-badge', scheduledTime: Date.now() }));
+  await w.evaluate(async () => {
+    for (let i = 0; i < 100 && (await chrome.action.getBadgeText({})) !== ''; i++) await new Promise((r) => setTimeout(r, 20));
+  });
+  expect(await badge()).toBe('');
 });
 
 test('history lists the results and can be cleared', async () => {
