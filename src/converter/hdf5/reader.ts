@@ -803,29 +803,23 @@ export class Hdf5File {
 
   private parseLayout(p: number): Layout {
     const version = this.u8(p);
-    if (version === 3) {
+    if (version >= 3 && version <= 5) {
+      // Versions 3–5 share the compact and contiguous encodings; chunked differs from version 4 on.
+      // Version 5 (HDF5 2.0, libver 'latest') has version 4's fields; only the width of filtered
+      // chunk sizes inside the index changes, which the readers below take from the index itself.
       const cls = this.u8(p + 1);
       if (cls === 0) {
         const size = this.u16(p + 2);
         return { kind: 'compact', address: 0, size, data: this.bytes(p + 4, size) };
       }
       if (cls === 1) return { kind: 'contiguous', address: this.off(p + 2), size: this.len(p + 2 + this.so) };
-      if (cls === 2) {
+      if (cls === 2 && version === 3) {
         const rank = this.u8(p + 2);
         const address = this.off(p + 3);
         const chunkDims: number[] = [];
         for (let i = 0; i < rank; i++) chunkDims.push(this.u32(p + 3 + this.so + 4 * i));
         return { kind: 'chunked', address, size: 0, chunkDims, chunkIndexType: 0 };
       }
-    } else if (version === 4 || version === 5) {
-      // version 5 (HDF5 2.0, libver 'latest') has the same fields; only the width of filtered
-      // chunk sizes inside the index changes, which the readers below take from the index itself
-      const cls = this.u8(p + 1);
-      if (cls === 0) {
-        const size = this.u16(p + 2);
-        return { kind: 'compact', address: 0, size, data: this.bytes(p + 4, size) };
-      }
-      if (cls === 1) return { kind: 'contiguous', address: this.off(p + 2), size: this.len(p + 2 + this.so) };
       if (cls === 2) {
         const flags = this.u8(p + 2);
         const rank = this.u8(p + 3);
