@@ -6,15 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { DRAWING, IMAGES, MENU_IMAGE, ROOT, ensureTestBuild, findPage, launchFirefox, waitForOutcome, type FirefoxSession, type PopupView } from './harness';
-import { startFaultServer, withDeadline, type FaultServer, type HistoryEntry } from './fault-helpers';
+import { DRAWING, IMAGES, MENU_IMAGE, MENU_TEXT, ROOT, ensureTestBuild, findPage, launchFirefox, selectContents, waitForOutcome, type FirefoxSession, type PopupView } from './harness';
+import { MEGABYTE_TEXT, startFaultServer, withDeadline, type FaultServer, type HistoryEntry } from './fault-helpers';
 
 jest.setTimeout(120_000);
 
 /** The slice of the browser.* API used inside the extension's test page. */
 declare const browser: {
   runtime: { getURL(p: string): string; sendMessage(m: unknown): Promise<unknown> };
-  storage: { local: { get(k: string): Promise<Record<string, unknown>> } };
+  storage: { local: { get(k: string): Promise<Record<string, unknown>> }; session: { get(k: string): Promise<Record<string, unknown>> } };
   tabs: { query(q: object): Promise<{ id?: number; url?: string }[]>; create(p: object): Promise<unknown> };
 };
 
@@ -120,6 +120,54 @@ describe('bad inputs get a clear popup message and leave the extension working',
     const bytes = fs.readFileSync(path.join(ROOT, DRAWING.file));
     const v = await clickImage(`data:image/jpeg;base64,${bytes.toString('base64')}`);
     expect(v.topLabel).toBe(DRAWING.expectedTop);
+  });
+});
+
+describe('selections', () => {
+  let textPage: Page;
+  beforeAll(async () => {
+    textPage = await ff.browser.newPage();
+    await textPage.goto(`${server.origin}/text.html`);
+  });
+  afterAll(async () => {
+    await textPage?.close();
+  });
+
+  /** The real handler, for the text page's tab; selectionText as the browser would cut it. */
+  async function clickText(selectionText: string): Promise<PopupView> {
+    await ff.testPage.evaluate(
+      async (u: string, menu: string, text: string) => {
+        const tab = (await browser.tabs.query({})).find((t) => t.url === u);
+        if (!tab) throw new Error(`no tab for ${u}`);
+        void browser.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [{ menuItemId: menu, selectionText: text, frameId: 0, editable: false, pageUrl: u }, tab] });
+      },
+      textPage.url(),
+      MENU_TEXT,
+      selectionText,
+    );
+    const view = await waitForOutcome(popup, lastJob, 60_000);
+    lastJob = view.jobId;
+    return view;
+  }
+
+  test('an empty selection gets a clear message', async () => {
+    await textPage.evaluate(() => getSelection()?.removeAllRanges());
+    const v = await clickText('');
+    expect(v.errorCode).toBe('empty-selection');
+    expect(v.text).toMatch(/Nothing is selected\./);
+    await expectStillWorks();
+  });
+
+  test('a 1 MB selection is read whole from the page, truncated for the model, and the popup says so', async () => {
+    expect((await selectContents(textPage, '#mega')).length).toBe(MEGABYTE_TEXT.length);
+    const t0 = Date.now();
+    const v = await clickText(MEGABYTE_TEXT.slice(0, 150));
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(v.phase).toBe('done');
+    expect(await popup.$eval('#result', (el) => (el as HTMLElement).innerText)).toMatch(/The text was truncated/);
+    const job = (await ff.testPage.evaluate(() => browser.storage.session.get('job'))).job as { result?: { text?: { inputChars?: number } } };
+    expect(job.result?.text?.inputChars).toBe(MEGABYTE_TEXT.length);
+    await expectStillWorks();
   });
 });
 
