@@ -319,12 +319,10 @@ describe('bad inputs get a clear popup message and leave the extension working',
   describe('text', () => {
     let textPage: Page;
     let textTab: TabRef;
-    let hasTextModel = false;
     beforeAll(async () => {
       textPage = await session.browser.newPage();
       await textPage.goto(`${server.origin}/text.html`);
       textTab = await tabFor(session, textPage);
-      hasTextModel = await popup.evaluate(async () => ((await (await fetch('/models/index.json')).json()) as { defaults: { text: string | null } }).defaults.text !== null);
     });
     afterAll(async () => {
       await textPage?.close();
@@ -334,12 +332,8 @@ describe('bad inputs get a clear popup message and leave the extension working',
       await textPage.evaluate(() => getSelection()?.removeAllRanges());
       const v = await click({ menuItemId: MENU_TEXT, selectionText: '' }, textTab);
       expect(v.phase).toBe('error');
-      if (hasTextModel) {
-        expect(v.errorCode).toBe('empty-selection');
-        expect(v.text).toMatch(/Nothing is selected\./);
-      } else {
-        expect(v.errorCode).toBe('text-model-missing');
-      }
+      expect(v.errorCode).toBe('empty-selection');
+      expect(v.text).toMatch(/Nothing is selected\./);
     });
 
     test('a 1 MB selection is truncated and the popup says so', async () => {
@@ -355,14 +349,10 @@ describe('bad inputs get a clear popup message and leave the extension working',
       const t0 = Date.now();
       const v = await click({ menuItemId: MENU_TEXT, selectionText: MEGABYTE_TEXT.slice(0, 150) }, textTab);
       expect(Date.now() - t0).toBeLessThan(30_000);
-      if (hasTextModel) {
-        expect(v.phase).toBe('done');
-        expect(await popup.$eval('#result', (el) => (el as HTMLElement).innerText)).toMatch(/The text was truncated/);
-        const { job } = await storedState(session);
-        expect(job?.result?.text?.inputChars).toBe(MEGABYTE_TEXT.length);
-      } else {
-        expect(v.errorCode).toBe('text-model-missing');
-      }
+      expect(v.phase).toBe('done');
+      expect(await popup.$eval('#result', (el) => (el as HTMLElement).innerText)).toMatch(/The text was truncated/);
+      const { job } = await storedState(session);
+      expect(job?.result?.text?.inputChars).toBe(MEGABYTE_TEXT.length);
     });
   });
 });
