@@ -15,6 +15,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { ensureCpuBackend } from '../src/converter/tfjs-host';
 import { caseWeights, K3_FUNCTIONAL_CASE, K3_FUNCTIONAL_CONFIG, K3_FUNCTIONAL_EMPTY, K3_FUNCTIONAL_PATHS, LAYER_CASES } from '../test/fixtures/keras/layers-spec';
 import { writeZip } from '../test/fixtures/keras/zip-writer';
+import { groupMaker } from '../test/fixtures/keras/h5-groups';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/keras');
 type H5 = typeof import('h5wasm');
@@ -88,16 +89,7 @@ async function main(): Promise<void> {
     const ws = caseWeights(model);
     const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kfix-')), 'x.h5');
     const f = new h5wasm.File(tmp, 'w');
-    const groups = new Map<string, H5Group>();
-    const ensure = (p: string): H5Group => {
-      const hit = groups.get(p);
-      if (hit) return hit;
-      const i = p.lastIndexOf('/');
-      const parent = i < 0 ? (f as unknown as H5Group) : ensure(p.slice(0, i));
-      const g = parent.create_group(i < 0 ? p : p.slice(i + 1));
-      groups.set(p, g);
-      return g;
-    };
+    const ensure = groupMaker(f as unknown as H5Group);
     for (const e of K3_FUNCTIONAL_EMPTY) ensure(`layers/${e}/vars`);
     model.weights.forEach((w, i) => {
       const hit = K3_FUNCTIONAL_PATHS.find(([re]) => re.test(w.originalName));
