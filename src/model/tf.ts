@@ -8,7 +8,7 @@ import { enableProdMode, env } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { registerTensorLensLayers } from './layers/gru-reset-after';
+import { registerTensorLensLayers } from './layers';
 
 // Named re-exports (not the namespace object), so webpack can drop the ops nobody uses.
 export {

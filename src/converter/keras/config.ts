@@ -5,6 +5,8 @@
  * silently wrong model.
  */
 import { fail, jsonText } from '../errors';
+import { customLayerNames } from '../../model/layers';
+import { ATTENTION_CLASSES, AttentionRefusal, attentionCall, attentionConfig } from './attention';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObj = { [k: string]: Json };
@@ -113,8 +115,6 @@ const MISSING_HINTS: Record<string, string> = {
   Normalization: 'only Normalization over one axis without invert=True is rewritten (as BatchNormalization); apply this one in preprocessing (--mean/--std) or register a JS class and pass --allow-custom',
   TextVectorization: 'TF.js cannot take strings; remove TextVectorization from the model, export its vocabulary as JSON and pass --task text --vocab',
   StringLookup: 'TF.js cannot take strings; do the lookup in preprocessing instead',
-  Attention: 'TF.js has no Attention layer; register a JS class named Attention and pass --allow-custom',
-  MultiHeadAttention: 'TF.js has no MultiHeadAttention layer; register a JS class and pass --allow-custom',
 };
 
 /**
@@ -146,7 +146,6 @@ const KERAS_BUILTINS_MISSING: Record<string, string> = {
   GroupNormalization: 'use BatchNormalization/LayerNormalization, or register a JS class and pass --allow-custom',
   SpectralNormalization: 'remove the wrapper (it only matters in training) after folding the normalized kernel into the layer, then save again',
   EinsumDense: 'rewrite it as Dense/Reshape layers, or register a JS class and pass --allow-custom',
-  AdditiveAttention: 'register a JS class named AdditiveAttention and pass --allow-custom',
   GroupQueryAttention: 'register a JS class and pass --allow-custom',
   Hashing: 'do the hashing in preprocessing',
   IntegerLookup: 'do the lookup in preprocessing',
@@ -229,8 +228,9 @@ function translateLayer(
       if (className !== 'Sequential') {
         const lname = isObj(t.config) ? t.config.name : undefined;
         t.name = (typeof l.name === 'string' ? l.name : lname) ?? null;
-        t.inbound_nodes = translateInboundNodes(l.inbound_nodes, jsonText(t.name));
-      }
+        t.inbound_nodes = ATTENTION_CLASSES[jsonText(l.class_name)] ? attentionNodes(l, t, problems) : translateInboundNodes(l.inbound_nodes, jsonText(t.name));
+      } else if (ATTENTION_CLASSES[jsonText(l.class_name)])
+        problems.push(problem(jsonText(isObj(t.config) ? t.config.name : l.class_name), jsonText(l.class_name), 'an attention layer takes several inputs and cannot sit in a Sequential model', 'build the model with the Functional API'));
       return t;
     });
     if (className !== 'Sequential') {
@@ -383,6 +383,13 @@ function translateLayer(
       if (cfg.batch_input_shape !== undefined) bn.batch_input_shape = cfg.batch_input_shape;
       return { class_name: 'BatchNormalization', config: bn };
     }
+    case 'MultiHeadAttention':
+    case 'Attention':
+    case 'AdditiveAttention':
+      // TensorLens's own classes (src/model/layers/attention.ts); call options are added from the graph
+      out.class_name = ATTENTION_CLASSES[className] as string;
+      out.config = attentionConfig(className, cfg);
+      return out;
     case 'ReLU':
       if (cfg.negative_slope === 0 || cfg.negative_slope === null) delete cfg.negative_slope;
       if (cfg.threshold === 0 || cfg.threshold === null) delete cfg.threshold;
@@ -438,7 +445,9 @@ function translateLayer(
         problem(name, className, `${key} "${mapped}" is not available in TF.js`, mapped === 'leaky_relu' ? 'use a LeakyReLU layer instead of the activation string' : `use one of ${[...TFJS_ACTIVATIONS].join(', ')}`),
       );
   }
-  if (!TFJS_LAYERS.has(className) && KERAS_BUILTINS_MISSING[className]) {
+  if (customLayerNames().includes(className)) {
+    // the developer's own class in src/model/layers/custom: built, validated and shipped like a built-in
+  } else if (!TFJS_LAYERS.has(className) && KERAS_BUILTINS_MISSING[className]) {
     problems.push(problem(name, className, `"${className}" is a Keras built-in layer that TF.js 4.22 does not implement`, KERAS_BUILTINS_MISSING[className] as string, true));
   } else if (!TFJS_LAYERS.has(className)) {
     const custom = !MISSING_HINTS[className];
@@ -447,6 +456,30 @@ function translateLayer(
   }
   out.config = cfg;
   return out;
+}
+
+/**
+ * The inbound nodes of an attention layer as explicit input lists, its call options written into
+ * the translated config `t` (one set for all calls of a shared layer).
+ */
+function attentionNodes(l: JsonObj, t: JsonObj, problems: Problem[]): Json {
+  const cn = jsonText(l.class_name);
+  const name = jsonText(t.name);
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  try {
+    const calls = nodes.map((n) => attentionCall(cn, n, name));
+    const first = calls[0];
+    if (first) {
+      const same = calls.every((c) => c.hasKey === first.hasKey && c.hasAttentionMask === first.hasAttentionMask && c.useCausalMask === first.useCausalMask);
+      if (!same) throw new AttentionRefusal('a shared layer called with different masks/options per call');
+      Object.assign(t.config as JsonObj, { has_key: first.hasKey, has_attention_mask: first.hasAttentionMask, use_causal_mask: first.useCausalMask || (t.config as JsonObj).use_causal_mask === true });
+    }
+    return calls.map((c) => c.inputs);
+  } catch (e) {
+    if (!(e instanceof AttentionRefusal)) throw e;
+    problems.push(problem(name, cn, `${cn} called with ${e.message}`, 'call the layer with tensors only (query, value, key, attention_mask) and without return_attention_scores, then save and convert'));
+    return [];
+  }
 }
 
 /**

@@ -51,6 +51,10 @@ export const CORPUS_CASES: Case[] = [
   { entry: 'tensorspace-helloworld-tfkeras', file: 'tf_keras_model.h5' },
   { entry: 'tensorspace-keras-mnist', file: 'mnist.h5' },
   { entry: 'tensorspace-keras-mnist', file: 'weights.h5', architecture: 'topology.json' },
+  // MultiHeadAttention (TensorLensMultiHeadAttention; see attention.test.ts for its numerics)
+  { entry: 'vasuki-keras38-mha-timeseries', file: 'transformer_model.keras' },
+  // tf.keras 2.15 .keras written on Windows (`layers\\conv1d` group names), MHA + TFOpLambda
+  { entry: 'allaudin-tfkeras215-mha-tfoplambda', file: 'transformer_model.keras' },
 ];
 
 const haveCorpus = fs.existsSync(CORPUS_DIR);

@@ -12,7 +12,8 @@ import {
 import { ensureCpuBackend, fixture, loadResult, maxAbsDiff, predictOn, seededInput, tf, tfl } from './helpers';
 import type * as tflTypes from '@tensorflow/tfjs-layers';
 import type { JsonObj } from '../../../src/converter/keras/config';
-import { registerTensorLensLayers, TensorLensGRU } from '../../../src/model/layers/gru-reset-after';
+import { TensorLensGRU } from '../../../src/model/layers/gru-reset-after';
+import { registerTensorLensLayers } from '../../../src/model/layers';
 
 jest.setTimeout(60_000);
 

@@ -1,0 +1,28 @@
+/**
+ * Every layer class TensorLens adds to tfjs-layers: its own translations of Keras layers TF.js
+ * lacks (GRU reset_after=True, attention, tf ops, resizing, …) and the developer's own classes
+ * in ./custom (see docs/converter.md, "Custom layers"). The converter writes models that use
+ * them; the extension and the converter's validation register them before loading any model.
+ */
+import * as tfc from '@tensorflow/tfjs-core';
+import { ATTENTION_LAYER_CLASSES } from './attention';
+import { CUSTOM_LAYER_CLASSES } from './custom';
+import { GRU_LAYER_CLASSES } from './gru-reset-after';
+
+type LayerClass = tfc.serialization.SerializableConstructor<tfc.serialization.Serializable> & { className: string };
+
+const PROJECT_CLASSES: LayerClass[] = [...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES] as unknown as LayerClass[];
+
+/** class names of the developer's ./custom layers: the converter accepts Keras layers of these names */
+export function customLayerNames(): string[] {
+  return (CUSTOM_LAYER_CLASSES as unknown as LayerClass[]).map((c) => c.className);
+}
+
+let registered = false;
+
+/** Registers TensorLens's and the developer's layer classes with tfjs (idempotent). Call before loading models. */
+export function registerTensorLensLayers(): void {
+  if (registered) return;
+  registered = true;
+  for (const c of [...PROJECT_CLASSES, ...(CUSTOM_LAYER_CLASSES as unknown as LayerClass[])]) tfc.serialization.registerClass(c);
+}
