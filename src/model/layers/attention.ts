@@ -10,6 +10,8 @@
  *   between batch and features); masks (query/value/key masks propagated from e.g. Embedding
  *   mask_zero, `use_causal_mask`, an explicit attention mask) are combined with AND and applied
  *   as Keras's Softmax does: masked scores get −1e9 added. Dropout is inert at inference.
+ *   (Propagated masks reach value/key only when they are the query tensor itself; see
+ *   sameTensorMasks.)
  * - `TensorLensAttention`: keras.layers.Attention (Luong): `score_mode` "dot" (q·kᵀ, times the
  *   `scale` weight with use_scale) or "concat" (concat_score_weight·Σ tanh(scale·(q+k))).
  * - `TensorLensAdditiveAttention`: keras.layers.AdditiveAttention (Bahdanau): Σ scale·tanh(q+k),
@@ -50,6 +52,16 @@ function known(n: number | null | undefined, what: string): number {
 function maskList(mask: unknown): (Tensor | null)[] {
   if (Array.isArray(mask)) return mask.map((m) => (m instanceof tfc.Tensor ? m : null));
   return mask instanceof tfc.Tensor ? [mask] : [];
+}
+
+/**
+ * tfjs-layers 4.22's executor hands call() only the FIRST input's mask (computeMask gets them
+ * all). An input that is the very same tensor as the query (self-attention, `mha(x, x)`) has
+ * the query's mask; the converter refuses graphs where a different masked tensor would be lost.
+ */
+function sameTensorMasks(xs: Tensor[], masks: (Tensor | null)[]): (Tensor | null)[] {
+  const first = xs[0];
+  return xs.map((x, i) => masks[i] ?? (i > 0 && x === first ? (masks[0] ?? null) : null));
 }
 
 /** lower-triangular [q, k] boolean mask (key j visible to query i iff j ≤ i), as Keras builds it */
@@ -194,7 +206,7 @@ export class TensorLensMultiHeadAttention extends tfl.layers.Layer {
       const query = xs[0] as Tensor;
       const value = xs[1] as Tensor;
       const key = this.hasKey ? (xs[2] as Tensor) : value;
-      const masks = maskList(kwargs?.mask);
+      const masks = sameTensorMasks(xs, maskList(kwargs?.mask));
       const q = tfc.mul(this.project(query, 'query', this.keyDim), 1 / Math.sqrt(this.keyDim));
       const k = this.project(key, 'key', this.keyDim);
       const v = this.project(value, 'value', this.valueDim);
@@ -302,7 +314,7 @@ abstract class SingleHeadAttention extends tfl.layers.Layer {
       const xs = Array.isArray(inputs) ? inputs : [inputs];
       const [q, v] = xs as [Tensor, Tensor];
       const k = (xs[2] as Tensor | undefined) ?? v;
-      const [qMask, vMask] = maskList(kwargs?.mask);
+      const [qMask, vMask] = sameTensorMasks(xs, maskList(kwargs?.mask));
       let scores = this.scores(q, k); // [batch, Tq, Tk]
       let keep: Tensor | null = vMask ? tfc.expandDims(tfc.cast(vMask, 'bool'), -2) : null;
       if (this.useCausalMask) {
