@@ -178,6 +178,7 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], cudnnGrus: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
   const config = translateLayer(raw, dialect, problems, true, rw);
   foldInputResizing(config, problems, rw);
+  checkAttentionMasks(config, problems);
   return { config, problems, dialect, ...rw };
 }
 
@@ -479,6 +480,40 @@ function attentionNodes(l: JsonObj, t: JsonObj, problems: Problem[]): Json {
     if (!(e instanceof AttentionRefusal)) throw e;
     problems.push(problem(name, cn, `${cn} called with ${e.message}`, 'call the layer with tensors only (query, value, key, attention_mask) and without return_attention_scores, then save and convert'));
     return [];
+  }
+}
+
+/**
+ * tfjs-layers 4.22 hands a layer's call() the mask of its first input only. An attention layer
+ * whose value/key is another tensor than its query would silently lose that tensor's mask, so
+ * when the model makes masks at all (Embedding mask_zero=True, Masking) such calls are refused.
+ */
+function checkAttentionMasks(model: JsonObj, problems: Problem[]): void {
+  const all: JsonObj[] = [];
+  const walk = (m: JsonObj): void => {
+    for (const l of modelLayers(m)) {
+      all.push(l);
+      if (isContainerClass(l.class_name)) walk(l);
+      const c = isObj(l.config) ? l.config : {};
+      if (isObj(c.layer)) all.push(c.layer);
+    }
+  };
+  walk(model);
+  const masking = all.some((l) => l.class_name === 'Masking' || (l.class_name === 'Embedding' && isObj(l.config) && l.config.mask_zero === true));
+  if (!masking) return;
+  const attention = new Set(Object.values(ATTENTION_CLASSES));
+  for (const l of all) {
+    if (!attention.has(jsonText(l.class_name)) || !isObj(l.config)) continue;
+    const c = l.config;
+    for (const node of Array.isArray(l.inbound_nodes) ? l.inbound_nodes : []) {
+      if (!Array.isArray(node)) continue;
+      const tensors = c.has_attention_mask === true ? node.slice(0, -1) : node;
+      const key = (t: Json | undefined): string => JSON.stringify(Array.isArray(t) ? t.slice(0, 3) : t);
+      if (tensors.slice(1).some((t) => key(t) !== key(tensors[0]))) {
+        problems.push(problem(jsonText(c.name), jsonText(l.class_name).replace(/^TensorLens/, ''), 'the model propagates masks (Embedding mask_zero=True or Masking) and this attention layer takes a value/key other than its query: TF.js 4.22 passes a layer only its first input\'s mask, so the value mask would be lost', 'use self-attention (the same tensor as query and value), or pass the mask explicitly as attention_mask and set mask_zero=False'));
+        break;
+      }
+    }
   }
 }
 

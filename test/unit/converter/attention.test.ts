@@ -13,6 +13,8 @@ import { registerTensorLensLayers } from '../../../src/model/layers';
 import { convertKeras } from '../../../src/converter/convert';
 import { ZipArchive } from '../../../src/converter/zip';
 import { Hdf5File } from '../../../src/converter/hdf5/reader';
+import { modelLayers, translateModelConfig, type JsonObj } from '../../../src/converter/keras/config';
+import { buildModel } from '../../../src/converter/tfjs-host';
 import { arr, referenceMha, referenceSingleHead, type Arr, type MhaWeights } from './attention-reference';
 import { maxAbsDiff, seeded } from './gru-reference';
 import { CORPUS_DIR, loadResult } from './helpers';
@@ -326,5 +328,88 @@ const haveCorpus = fs.existsSync(CORPUS_DIR);
     deviations['corpus allaudin-tfkeras215-mha-tfoplambda'] = dev;
     expect(dev).toBeLessThanOrEqual(TOL);
     model.dispose();
+  });
+});
+
+// ---------------------------------------------------------------- config translation
+
+const kt = (layer: string, shape: number[] = [null as unknown as number, 6, 3]): JsonObj => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [layer, 0, 0] } });
+const k3Input = (name: string, shape = [null, 6, 3]): JsonObj => ({ module: 'keras.layers', class_name: 'InputLayer', name, config: { name, batch_shape: shape, dtype: 'float32' }, inbound_nodes: [] });
+function k3Model(layers: JsonObj[], inputs: string[], output: string): JsonObj {
+  return { module: 'keras.src.models.functional', class_name: 'Functional', config: { name: 'm', layers, input_layers: inputs.map((n) => [n, 0, 0]), output_layers: [output, 0, 0] } };
+}
+const mhaCfg = (name: string, extra: JsonObj = {}): JsonObj => ({ name, num_heads: 2, key_dim: 4, value_dim: 4, dropout: 0.1, use_bias: true, output_shape: null, attention_axes: null, ...extra });
+
+describe('attention layers in model configs', () => {
+  it('Keras 3 MultiHeadAttention(query, value, key, use_causal_mask=True) becomes an explicit input list', async () => {
+    const cfg = k3Model(
+      [
+        k3Input('q'), k3Input('v'), k3Input('k'),
+        { module: 'keras.layers', class_name: 'MultiHeadAttention', name: 'mha', config: mhaCfg('mha'), inbound_nodes: [{ args: [kt('q'), kt('v')], kwargs: { key: kt('k'), use_causal_mask: true, query_mask: null, value_mask: null } }] },
+      ],
+      ['q', 'v', 'k'],
+      'mha',
+    );
+    const t = translateModelConfig(cfg, '3.8.0');
+    expect(t.problems).toEqual([]);
+    const mha = modelLayers(t.config).find((l) => l.name === 'mha') as JsonObj;
+    expect(mha.class_name).toBe('TensorLensMultiHeadAttention');
+    expect(mha.inbound_nodes).toEqual([[['q', 0, 0, {}], ['v', 0, 0, {}], ['k', 0, 0, {}]]]);
+    expect(mha.config).toMatchObject({ has_key: true, has_attention_mask: false, use_causal_mask: true });
+    const model = await buildModel(t.config);
+    expect(model.outputs[0]?.shape).toEqual([null, 6, 3]);
+    model.dispose();
+  });
+
+  it('tf.keras 2.x MultiHeadAttention(query, value=…, attention_mask=…) and Attention(causal=True)', async () => {
+    const input = (name: string, shape: (number | null)[]): JsonObj => ({ class_name: 'InputLayer', name, config: { name, batch_input_shape: shape, dtype: 'float32' }, inbound_nodes: [] });
+    const cfg: JsonObj = {
+      class_name: 'Functional',
+      config: {
+        name: 'm',
+        layers: [
+          input('x', [null, 5, 3]), input('m', [null, 5, 5]),
+          { class_name: 'MultiHeadAttention', name: 'mha', config: mhaCfg('mha'), inbound_nodes: [[['x', 0, 0, { value: ['x', 0, 0], attention_mask: ['m', 0, 0], training: false }]]] },
+          { class_name: 'Attention', name: 'att', config: { name: 'att', use_scale: true, score_mode: 'dot', causal: true, dropout: 0 }, inbound_nodes: [[['mha', 0, 0, {}], ['x', 0, 0, {}]]] },
+        ],
+        input_layers: [['x', 0, 0], ['m', 0, 0]],
+        output_layers: [['att', 0, 0]],
+      },
+    };
+    const t = translateModelConfig(cfg, '2.15.0');
+    expect(t.problems).toEqual([]);
+    const [mha, att] = ['mha', 'att'].map((n) => modelLayers(t.config).find((l) => l.name === n) as JsonObj) as [JsonObj, JsonObj];
+    expect(mha.inbound_nodes).toEqual([[['x', 0, 0, {}], ['x', 0, 0, {}], ['m', 0, 0, {}]]]);
+    expect(mha.config).toMatchObject({ has_key: false, has_attention_mask: true, use_causal_mask: false });
+    expect(att.class_name).toBe('TensorLensAttention');
+    expect(att.config).toMatchObject({ use_causal_mask: true, use_scale: true });
+    expect((att.config as JsonObj).causal).toBeUndefined();
+    const model = await buildModel(t.config);
+    expect(model.weights.map((w) => w.originalName)).toEqual(expect.arrayContaining(['mha/query/kernel', 'mha/attention_output/bias', 'att/scale']));
+    model.dispose();
+  });
+
+  it('return_attention_scores=True is refused naming the layer', () => {
+    const cfg = k3Model(
+      [k3Input('q'), { module: 'keras.layers', class_name: 'MultiHeadAttention', name: 'mha', config: mhaCfg('mha'), inbound_nodes: [{ args: [kt('q'), kt('q')], kwargs: { return_attention_scores: true } }] }],
+      ['q'],
+      'mha',
+    );
+    const t = translateModelConfig(cfg, '3.8.0');
+    expect(t.problems.map((p) => `${p.layer} ${p.className}: ${p.reason}`)).toEqual([expect.stringMatching(/^mha MultiHeadAttention: .*return_attention_scores/)]);
+  });
+
+  it('a masked model whose attention value is another tensor than the query is refused', () => {
+    const emb = (name: string, input: string): JsonObj => ({ module: 'keras.layers', class_name: 'Embedding', name, config: { name, input_dim: 10, output_dim: 3, mask_zero: true }, inbound_nodes: [{ args: [kt(input, [null as unknown as number, 6])], kwargs: {} }] });
+    const cfg = k3Model(
+      [
+        k3Input('a', [null, 6]), k3Input('b', [null, 6]), emb('ea', 'a'), emb('eb', 'b'),
+        { module: 'keras.layers', class_name: 'MultiHeadAttention', name: 'mha', config: mhaCfg('mha'), inbound_nodes: [{ args: [kt('ea'), kt('eb')], kwargs: {} }] },
+      ],
+      ['a', 'b'],
+      'mha',
+    );
+    const t = translateModelConfig(cfg, '3.8.0');
+    expect(t.problems.map((p) => `${p.layer}: ${p.reason}`)).toEqual([expect.stringMatching(/^mha: the model propagates masks .*value mask would be lost/)]);
   });
 });
