@@ -6,6 +6,7 @@
  */
 import { fail, jsonText } from '../errors';
 import { customLayerNames } from '../../model/layers';
+import { TF_OP_TENSOR_ARGS, TF_OPS } from '../../model/layers/tf-op';
 import { ATTENTION_CLASSES, AttentionRefusal, attentionCall, attentionConfig } from './attention';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -110,8 +111,8 @@ const CUSTOM_HINT =
   'register a JS class with the same className in tfjs (tf.serialization.registerClass) and pass --allow-custom, or rebuild the model without it';
 const MISSING_HINTS: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code that cannot run in TF.js; replace it with built-in layers or a custom JS layer registered under the same name and pass --allow-custom',
-  TFOpLambda: 'raw TF ops in a Functional model (e.g. tf.math.* applied to Keras tensors) are saved as TFOpLambda; replace them with Keras layers, or register a JS class named TFOpLambda and pass --allow-custom',
-  SlicingOpLambda: 'tensor slicing on Keras tensors is saved as SlicingOpLambda; use a Cropping/Reshape layer instead, or register a JS class and pass --allow-custom',
+  TFOpLambda: 'raw TF ops in a Sequential model are saved as TFOpLambda; use a Functional model (where TensorLens translates common tf functions) or Keras layers',
+  SlicingOpLambda: 'tensor slicing in a Sequential model is saved as SlicingOpLambda; use a Functional model (where TensorLens translates slicing) or a Cropping/Reshape layer',
   Normalization: 'only Normalization over one axis without invert=True is rewritten (as BatchNormalization); apply this one in preprocessing (--mean/--std) or register a JS class and pass --allow-custom',
   TextVectorization: 'TF.js cannot take strings; remove TextVectorization from the model, export its vocabulary as JSON and pass --task text --vocab',
   StringLookup: 'TF.js cannot take strings; do the lookup in preprocessing instead',
@@ -218,12 +219,20 @@ function translateLayer(
           return asLayers;
         }
       }
-      if (className !== 'Sequential' && l.class_name === 'TFOpLambda' && isObj(l.config)) {
-        const asLayers = tfOpAsLayers(l);
+      if (className !== 'Sequential' && (l.class_name === 'TFOpLambda' || l.class_name === 'SlicingOpLambda') && isObj(l.config)) {
+        const asLayers = l.class_name === 'TFOpLambda' ? tfOpAsLayers(l) : null;
         if (asLayers) {
           rw.tfOps.push(`${jsonText(l.name)} (tf.${jsonText(l.config.function)})`);
           return asLayers;
         }
+        const op = tfOpAsProjectLayer(l);
+        if ('layer' in op) {
+          rw.tfOps.push(`${jsonText(l.name)} (tf.${jsonText(l.config.function)})`);
+          return [op.layer];
+        }
+        const name = jsonText(l.name ?? l.config.name);
+        problems.push(problem(name, jsonText(l.class_name), op.refusal, `replace it with Keras layers; TensorLens translates these tf functions: ${[...TF_OPS].sort().join(', ')}`, true));
+        return [{ class_name: jsonText(l.class_name), name, config: translateValue(l.config), inbound_nodes: translateInboundNodes(l.inbound_nodes, name) }];
       }
       const t = translateLayer(l, dialect, problems, false, rw);
       if (className !== 'Sequential') {
@@ -712,6 +721,49 @@ function tfOpAsLayers(l: JsonObj): JsonObj[] | null {
     default:
       return null;
   }
+}
+
+/**
+ * A TFOpLambda / SlicingOpLambda whose function TensorLensTFOp evaluates (src/model/layers/tf-op.ts):
+ * the first argument's tensors, then the tensor-valued arguments, become the layer's inputs; the
+ * other arguments are written into its config. Else the reason it is refused.
+ */
+function tfOpAsProjectLayer(l: JsonObj): { layer: JsonObj } | { refusal: string } {
+  const c = l.config as JsonObj;
+  const fn = jsonText(c.function ?? '');
+  const name = jsonText(l.name ?? c.name);
+  if (!TF_OPS.has(fn)) return { refusal: `tf.${fn} is not among the TF functions TensorLens translates` };
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  const node = nodes[0];
+  if (nodes.length !== 1 || !Array.isArray(node)) return { refusal: `tf.${fn} applied ${nodes.length} times (shared TF op layers are not translated)` };
+  const list = typeof node[0] !== 'string';
+  const entries = (list ? node : [node]).filter(Array.isArray);
+  if (entries.length === 0 || entries.some((e) => typeof e[0] !== 'string' || e[0] === '_CONSTANT_VALUE'))
+    return { refusal: `tf.${fn} with a constant where TensorLens expects its first argument to be a tensor` };
+  const isRef = (v: Json | undefined): v is Json[] => Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
+  const kw = isObj((entries[0] as Json[])[3]) ? ((entries[0] as Json[])[3] as JsonObj) : {};
+  const callArgs: JsonObj = {};
+  const tensorArgs: string[] = [];
+  const extra: Json[] = [];
+  for (const [k, v] of Object.entries(kw)) {
+    if (k === 'name') continue;
+    if (isRef(v)) {
+      if (!(TF_OP_TENSOR_ARGS[fn] ?? []).includes(k)) return { refusal: `tf.${fn} with a tensor as its "${k}" argument (TensorLens needs a constant there)` };
+      tensorArgs.push(k);
+      extra.push([v[0] as Json, v[1] as Json, v[2] as Json, {}]);
+    } else if (JSON.stringify(v).includes('keras_history')) return { refusal: `tf.${fn} with tensors nested in its "${k}" argument` };
+    else callArgs[k] = v;
+  }
+  if (/^(concat|stack)$/.test(fn) !== list) return { refusal: `tf.${fn} called with ${list ? 'a list of tensors' : 'one tensor'} as its first argument` };
+  const inputs = entries.map((e) => [e[0] as Json, e[1] as Json, e[2] as Json, {}]);
+  return {
+    layer: {
+      class_name: 'TensorLensTFOp',
+      name,
+      config: { name, trainable: false, dtype: 'float32', function: fn, call_args: callArgs, tensor_args: tensorArgs, list_input: list ? inputs.length : 0 },
+      inbound_nodes: [[...inputs, ...extra]],
+    },
+  };
 }
 
 const KERAS_OPS_AS_TF: Record<string, string> = {

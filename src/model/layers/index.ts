@@ -8,10 +8,11 @@ import * as tfc from '@tensorflow/tfjs-core';
 import { ATTENTION_LAYER_CLASSES } from './attention';
 import { CUSTOM_LAYER_CLASSES } from './custom';
 import { GRU_LAYER_CLASSES } from './gru-reset-after';
+import { TF_OP_LAYER_CLASSES } from './tf-op';
 
 type LayerClass = tfc.serialization.SerializableConstructor<tfc.serialization.Serializable> & { className: string };
 
-const PROJECT_CLASSES: LayerClass[] = [...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES] as unknown as LayerClass[];
+const PROJECT_CLASSES: LayerClass[] = [...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES] as unknown as LayerClass[];
 
 /** class names of the developer's ./custom layers: the converter accepts Keras layers of these names */
 export function customLayerNames(): string[] {
