@@ -148,11 +148,36 @@ export function inModelScaling(cfg: JsonObj, normalizations: readonly string[] =
   return null;
 }
 
+/** keras.applications model names (the nested Functional keeps them, e.g. "mobilenetv2_1.00_224") → preset */
+const APPLICATION_NAMES: [RegExp, string][] = [
+  [/^mobilenetv2/i, 'mobilenet_v2 (Teachable Machine exports: teachable-machine)'],
+  [/^mobilenetv3/i, 'mobilenet_v3'],
+  [/^mobilenet/i, 'mobilenet'],
+  [/^(resnet50|vgg16|vgg19)$/i, 'resnet50'],
+  [/^inception_v3$/i, 'inception_v3'],
+  [/^xception$/i, 'xception'],
+  [/^densenet/i, 'densenet'],
+  [/^efficientnet/i, 'efficientnet'],
+  [/^convnext/i, 'convnext'],
+];
+
+function applicationsFamily(cfg: JsonObj): { name: string; preset: string } | null {
+  for (const l of modelLayers(cfg)) {
+    if (!isContainerClass(l.class_name)) continue;
+    const name = isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : '';
+    const hit = APPLICATION_NAMES.find(([re]) => re.test(name));
+    if (hit) return { name, preset: hit[1] };
+    const inner = applicationsFamily(l);
+    if (inner) return inner;
+  }
+  return null;
+}
+
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
-function imagePreprocessing(im: ImageOptions, scaling: string | null, shape: (number | null)[] | null, warnings: string[]): ImagePreprocessing {
+function imagePreprocessing(im: ImageOptions, scaling: string | null, family: { name: string; preset: string } | null, shape: (number | null)[] | null, warnings: string[]): ImagePreprocessing {
   let size = im.inputSize;
   let channels: number | null = null;
   if (shape && shape.length === 4) {
@@ -174,6 +199,8 @@ function imagePreprocessing(im: ImageOptions, scaling: string | null, shape: (nu
   } else if (scaling) {
     base = { scale: 1, offset: 0 };
     preset = 'raw';
+  } else if (family) {
+    warnings.push(`the model contains a keras.applications network ("${family.name}"): if it was trained with that family's preprocess_input (or in Teachable Machine), pass --preset ${family.preset}`);
   }
   const pick = <K extends keyof PresetFields>(k: K, dflt: PresetFields[K], sentence: string): PresetFields[K] => {
     const v = (im as Partial<PresetFields>)[k] ?? base[k];
@@ -181,12 +208,12 @@ function imagePreprocessing(im: ImageOptions, scaling: string | null, shape: (nu
     assumed.push(sentence);
     return dflt;
   };
-  const scale = pick('scale', 1 / 255, 'scale not known: 1/255 (pixels in [0, 1]); pass --preset or --scale/--offset if the model was trained otherwise');
+  const scale = pick('scale', 1 / 255, 'scale 1/255 and offset 0 (pixels in [0, 1]) assumed; pass --preset or --scale/--offset if the model was trained otherwise');
   const offset = im.offset ?? base.offset ?? 0; // part of the scale sentence when defaulted
-  const fit = pick('fit', 'stretch', 'fit not known: stretch (the whole image squeezed to the input, as Keras image_dataset_from_directory does); pass --fit center-crop|letterbox if not');
-  const resizeMethod = pick('resizeMethod', 'bilinear', 'resize method not known: bilinear with half-pixel centres (tf.image.resize, the Keras default); pass --resize-method if not');
-  const background = pick('background', WHITE, 'background not known: white (transparent pixels are composited onto it; training photos rarely have transparency); pass --background r,g,b if not');
-  const colorOrder = pick('colorOrder', 'rgb', 'channel order not known: RGB; pass --color-order bgr for caffe-style models (keras.applications ResNet50/VGG)');
+  const fit = pick('fit', 'stretch', 'fit stretch assumed (the whole image squeezed to the input, as Keras image_dataset_from_directory does); pass --fit center-crop|letterbox if not');
+  const resizeMethod = pick('resizeMethod', 'bilinear', 'resize method bilinear assumed (half-pixel centres, as tf.image.resize and Keras Resizing); pass --resize-method if not');
+  const background = pick('background', WHITE, 'background white assumed (transparent pixels are composited onto it; training photos rarely have transparency); pass --background r,g,b if not');
+  const colorOrder = pick('colorOrder', 'rgb', 'channel order RGB assumed; pass --color-order bgr for caffe-style models (keras.applications ResNet50/VGG)');
   const mean = im.mean ?? base.mean;
   const std = im.std ?? base.std;
   const c = channels;
@@ -341,13 +368,13 @@ function tokenizerText(tx: TextOptions, cfg: JsonObj, shape: (number | null)[] |
       fail('usage', `${where}: oov_token "${oovToken}" has index ${vocab[oovToken]}, outside the Embedding "${emb.name}" (input_dim ${emb.inputDim})`);
   }
   if (!v.fromTokenizer) {
-    if (tx.lower === undefined) assumed.push('lowercasing not known (plain word index, not Tokenizer.to_json()): on, as Keras Tokenizer; pass --lower false if not');
-    if (tx.filters === undefined) assumed.push('filters not known: Keras Tokenizer default punctuation; pass --filters if not');
-    if (tx.oovToken === undefined) assumed.push('OOV token not known: none (unknown words are dropped); pass --oov-token if the model has one');
-    if (tx.numWords === undefined) assumed.push('num_words not known: every word of the index is used; pass --num-words if the Tokenizer had one');
+    if (tx.lower === undefined) assumed.push('lowercasing assumed (a plain word index does not say; Keras Tokenizer lowercases by default); pass --lower false if not');
+    if (tx.filters === undefined) assumed.push('filters assumed: the Keras Tokenizer default punctuation; pass --filters if not');
+    if (tx.oovToken === undefined) assumed.push('no OOV token assumed (unknown words are dropped); pass --oov-token if the Tokenizer had one');
+    if (tx.numWords === undefined) assumed.push('no num_words assumed (every word of the index is used); pass --num-words if the Tokenizer had one');
   }
-  if (tx.padding === undefined) assumed.push("padding not known: 'pre' (Keras pad_sequences default); pass --padding post if the model was trained with padding='post'");
-  if (tx.truncating === undefined) assumed.push("truncating not known: 'pre' (Keras pad_sequences default, keeps the end of long texts); pass --truncating post if not");
+  if (tx.padding === undefined) assumed.push("padding 'pre' assumed (Keras pad_sequences default); pass --padding post if the model was trained with padding='post'");
+  if (tx.truncating === undefined) assumed.push("truncating 'pre' assumed (Keras pad_sequences default: keeps the end of long texts); pass --truncating post if not");
   return {
     text: {
       tokenizer: {
@@ -427,7 +454,7 @@ export function buildMetadata(o: MetadataOptions, cfg: JsonObj, outputShapes: nu
   let summary: string;
   if (o.task === 'image') {
     if (tv) fail('usage', `the model starts with a TextVectorization layer ("${tv.layerName}"): it is a text model; pass --task text`);
-    const image = imagePreprocessing(o.image ?? {}, inModelScaling(cfg, facts.normalizations), shape, warnings);
+    const image = imagePreprocessing(o.image ?? {}, inModelScaling(cfg, facts.normalizations), applicationsFamily(cfg), shape, warnings);
     raw.image = image;
     assumed = image.assumed ?? [];
     summary = describeImage(image);
@@ -440,5 +467,5 @@ export function buildMetadata(o: MetadataOptions, cfg: JsonObj, outputShapes: nu
     summary = describeText(t.text);
   }
   const metadata = parseMetadata(raw, `${o.name}/metadata.json`);
-  return { metadata, vocab, vocabFile: VOCAB_FILE, summary, warnings: [...warnings, ...assumed.map((a) => `assumed ${a}`)] };
+  return { metadata, vocab, vocabFile: VOCAB_FILE, summary, warnings: [...warnings, ...assumed] };
 }
