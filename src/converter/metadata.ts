@@ -163,8 +163,11 @@ const APPLICATION_NAMES: [RegExp, string][] = [
 
 function applicationsFamily(cfg: JsonObj): { name: string; preset: string } | null {
   for (const l of modelLayers(cfg)) {
-    if (!isContainerClass(l.class_name)) continue;
     const name = isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : '';
+    // Teachable Machine's Keras export is its TF.js model re-saved: layer names keep the TF.js
+    // pattern <snake>_<ClassName><n> ("dense_Dense1", "global_average_pooling2d_GlobalAveragePooling2D1")
+    if (/^[a-z0-9_]+_(Dense|GlobalAveragePooling2D)\d+$/.test(name)) return { name, preset: 'teachable-machine' };
+    if (!isContainerClass(l.class_name)) continue;
     const hit = APPLICATION_NAMES.find(([re]) => re.test(name));
     if (hit) return { name, preset: hit[1] };
     const inner = applicationsFamily(l);
@@ -200,7 +203,11 @@ function imagePreprocessing(im: ImageOptions, scaling: string | null, family: { 
     base = { scale: 1, offset: 0 };
     preset = 'raw';
   } else if (family) {
-    warnings.push(`the model contains a keras.applications network ("${family.name}"): if it was trained with that family's preprocess_input (or in Teachable Machine), pass --preset ${family.preset}`);
+    warnings.push(
+      family.preset === 'teachable-machine'
+        ? `this looks like a Teachable Machine export (layer "${family.name}"): pass --preset teachable-machine for its preprocessing`
+        : `the model contains a keras.applications network ("${family.name}"): if it was trained with that family's preprocess_input, pass --preset ${family.preset}`,
+    );
   }
   const pick = <K extends keyof PresetFields>(k: K, dflt: PresetFields[K], sentence: string): PresetFields[K] => {
     const v = (im as Partial<PresetFields>)[k] ?? base[k];
