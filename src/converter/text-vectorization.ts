@@ -93,23 +93,25 @@ export function vocabularyIndex(tokens: string[]): Record<string, number> {
   return out;
 }
 
+const quoted = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : jsonText(v));
+
 function settingsOf(name: string, c: JsonObj, where: string): { settings: ExtractedVectorization['settings']; sequenceLength: number } {
   const refuse = (what: string): never =>
     fail('unsupported', `${where}: TextVectorization layer "${name}": ${what}; only output_mode "int" with a fixed output_sequence_length and the built-in standardize/split options can run outside Python`);
   const mode = c.output_mode ?? 'int';
-  if (mode !== 'int') refuse(`output_mode ${jsonText(mode)}`);
+  if (mode !== 'int') refuse(`output_mode ${quoted(mode)}`);
   if (c.ragged === true) refuse('ragged=True');
   const std = c.standardize ?? null;
-  if (std !== null && std !== 'lower_and_strip_punctuation' && std !== 'lower' && std !== 'strip_punctuation') refuse(`standardize ${jsonText(std)} (a custom function)`);
+  if (std !== null && std !== 'lower_and_strip_punctuation' && std !== 'lower' && std !== 'strip_punctuation') refuse(`standardize ${quoted(std)} (a custom function)`);
   const split = c.split ?? null;
-  if (split !== null && split !== 'whitespace' && split !== 'character') refuse(`split ${jsonText(split)} (a custom function)`);
+  if (split !== null && split !== 'whitespace' && split !== 'character') refuse(`split ${quoted(split)} (a custom function)`);
   let ngrams: number[] | null = null;
   const ng = c.ngrams ?? null;
   if (typeof ng === 'number' && Number.isInteger(ng) && ng >= 1) ngrams = Array.from({ length: ng }, (_, i) => i + 1);
   else if (Array.isArray(ng) && ng.length > 0 && ng.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1)) ngrams = ng as number[];
   else if (isObj(ng) && ng.class_name === '__tuple__' && isObj(ng.config) && Array.isArray(ng.config.value) && ng.config.value.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 1))
     ngrams = ng.config.value as number[];
-  else if (ng !== null) refuse(`ngrams ${jsonText(ng)}`);
+  else if (ng !== null) refuse(`ngrams ${quoted(ng)}`);
   const len = c.output_sequence_length;
   if (typeof len !== 'number' || !Number.isInteger(len) || len < 1)
     refuse('output_sequence_length is not set (Keras then pads each batch to its longest text, which a fixed-shape TF.js model cannot do)');
