@@ -81,6 +81,11 @@ const VALUE_FLAGS = new Set([
   'input-size', 'scale', 'offset', 'mean', 'std', 'resize', 'vocab', 'sequence-length', 'padding', 'truncating', 'lower',
   'preset', 'fit', 'resize-method', 'background', 'color-order', 'num-words', 'oov-token', 'filters', 'split',
 ]);
+/** flags that only shape metadata.json / vocab.json */
+const METADATA_FLAGS = new Set([
+  'labels', 'display-name', 'description', 'output', 'input-size', 'scale', 'offset', 'mean', 'std', 'resize', 'vocab', 'sequence-length',
+  'padding', 'truncating', 'lower', 'char-level', 'preset', 'fit', 'resize-method', 'background', 'color-order', 'num-words', 'oov-token', 'filters', 'split',
+]);
 const BOOL_FLAGS = new Set(['allow-custom', 'no-validate', 'json', 'quiet', 'help', 'version', 'char-level']);
 const OPTIONAL_VALUE_FLAGS = new Set(['quantize-float16', 'quantize-uint8', 'quantize-uint16']);
 
@@ -248,7 +253,6 @@ export async function runCli(argv: string[]): Promise<number> {
       if (lower !== undefined && lower !== 'true' && lower !== 'false') throw new UsageError('--lower must be true or false');
       metadata = {
         task,
-        labelsText: readInput(labels, 'a labels file, one label per line').toString('utf8'),
         labelsPath: labels,
         name,
         displayName: str(p, 'display-name'),
@@ -281,8 +285,14 @@ export async function runCli(argv: string[]): Promise<number> {
           split: str(p, 'split'),
         },
         source: { convertedFrom: path.basename(input), convertedBy: CONVERTED_BY },
+        // read after every flag value above is checked
+        labelsText: readInput(labels, 'a labels file, one label per line').toString('utf8'),
       };
-    } else if (p.flags.has('labels')) throw new UsageError('--labels needs --task image|text');
+    } else {
+      // metadata flags without --task would be silently ignored
+      const stray = [...METADATA_FLAGS].find((k) => p.flags.has(k));
+      if (stray) throw new UsageError(`--${stray} needs --task image|text (and --labels, --name)`);
+    }
 
     const data = readInput(input, 'a Keras .h5/.hdf5 or .keras file');
     const arch = str(p, 'architecture');
