@@ -86,7 +86,7 @@ export function parseLabels(text: string, where: string): string[] {
     .filter((l) => l.length > 0);
   if (labels.length === 0) fail('usage', `${where}: labels file is empty; expected one label per line`);
   const numbered = labels.map((l, i) => new RegExp(`^${i}\\s+(\\S.*)$`).exec(l)?.[1]);
-  if (numbered.every((l) => l !== undefined)) return numbered as string[];
+  if (numbered.every((l) => l !== undefined)) return numbered;
   return labels;
 }
 
@@ -136,14 +136,14 @@ const INFERENCE_NO_OPS = /^(Random\w+|Resizing|Dropout|SpatialDropout\dD|Gaussia
  */
 export function inModelScaling(cfg: JsonObj, normalizations: readonly string[] = []): string | null {
   for (const l of modelLayers(cfg)) {
-    const cn = l.class_name;
-    const name = isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : String(cn);
+    const cn = typeof l.class_name === 'string' ? l.class_name : '';
+    const name = isObj(l.config) && typeof l.config.name === 'string' ? l.config.name : cn;
     // translated configs: Normalization is written as BatchNormalization, no-ops as linear Activation
     const linear = cn === 'Activation' && isObj(l.config) && l.config.activation === 'linear';
-    if (cn === 'InputLayer' || linear || (typeof cn === 'string' && INFERENCE_NO_OPS.test(cn))) continue;
+    if (cn === 'InputLayer' || linear || INFERENCE_NO_OPS.test(cn)) continue;
     if (isContainerClass(cn)) return inModelScaling(l, normalizations);
     if (normalizations.includes(name)) return `Normalization layer "${name}"`;
-    return cn === 'Rescaling' || cn === 'Normalization' ? `${String(cn)} layer "${name}"` : null;
+    return cn === 'Rescaling' || cn === 'Normalization' ? `${cn} layer "${name}"` : null;
   }
   return null;
 }
@@ -211,7 +211,7 @@ function imagePreprocessing(im: ImageOptions, scaling: string | null, family: { 
   }
   const pick = <K extends keyof PresetFields>(k: K, dflt: PresetFields[K], sentence: string): PresetFields[K] => {
     const v = (im as Partial<PresetFields>)[k] ?? base[k];
-    if (v !== undefined) return v as PresetFields[K];
+    if (v !== undefined) return v;
     assumed.push(sentence);
     return dflt;
   };

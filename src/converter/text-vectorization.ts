@@ -69,7 +69,7 @@ export function parseVocabularyList(text: string, where: string): string[] {
       fail('usage', `${where}: looks like a JSON array but is not valid JSON; expected one token per line or ["", "[UNK]", "the", …]`);
     }
     if (!Array.isArray(j) || !j.every((x) => typeof x === 'string')) fail('usage', `${where}: expected a JSON array of strings`);
-    tokens = j as string[];
+    tokens = j;
   } else tokens = t.replace(/\r\n?/g, '\n').split('\n');
   let rest = tokens;
   if (rest[0] === MASK) rest = rest.slice(1);
@@ -208,9 +208,9 @@ export function extractTextVectorization(modelConfig: JsonObj, file: Buffer, whe
   const rewired = isSequential ? kept : (rewire(kept, name, inputName) as Json[]);
   const config: JsonObj = Array.isArray(modelConfig.config) ? { ...modelConfig, config: rewired } : { ...modelConfig, config: { ...inner, layers: rewired } };
   if (!isSequential && isObj(config.config)) {
-    config.config = rewire(config.config, name, inputName) as JsonObj;
-    delete (config.config as JsonObj).build_input_shape;
-  } else if (isObj(config.config)) delete (config.config as JsonObj).build_input_shape;
+    config.config = rewire(config.config, name, inputName);
+    delete (config.config).build_input_shape;
+  } else if (isObj(config.config)) delete (config.config).build_input_shape;
   delete config.build_config;
   return { config, layerName: name, settings, sequenceLength, vocabulary, vocabularySource };
 }
