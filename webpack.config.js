@@ -31,6 +31,8 @@ const { mergeManifest } = requireTs('src/shared/manifest.ts');
 
 const ROOT = __dirname;
 const MODEL_DIR = path.join(ROOT, 'model_web');
+// test builds also package the models the e2e suite needs beyond the defaults
+const TEST_MODEL_DIR = path.join(ROOT, 'test/fixtures/models');
 const DEFAULT_MODELS = { image: 'nsfw-mobilenet-v2', text: 'spam-assassin' };
 
 const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
@@ -48,14 +50,14 @@ function buildManifest(browser) {
 }
 
 /** Every model_web/<name>/ with a metadata.json, validated; throws a message naming the file. */
-function collectModels(modelDir = MODEL_DIR) {
+function collectModels(modelDir = MODEL_DIR, label = 'model_web') {
   if (!fs.existsSync(modelDir)) return [];
   const out = [];
   for (const name of fs.readdirSync(modelDir).sort()) {
     const dir = path.join(modelDir, name);
     const metaFile = path.join(dir, 'metadata.json');
     if (!fs.statSync(dir).isDirectory() || !fs.existsSync(metaFile)) continue;
-    const where = `model_web/${name}/metadata.json`;
+    const where = `${label}/${name}/metadata.json`;
     let raw;
     try {
       raw = readJson(metaFile);
@@ -64,12 +66,12 @@ function collectModels(modelDir = MODEL_DIR) {
     }
     const meta = parseMetadata(raw, where);
     if (meta.name !== name) throw new Error(`${where}: "name" is "${meta.name}" but the folder is "${name}"`);
-    const need = [meta.modelFile, ...(meta.text ? [meta.text.tokenizer.vocabFile] : [])];
+    const need = [meta.modelFile, ...(meta.text ? [(meta.text.vectorization ?? meta.text.tokenizer).vocabFile] : [])];
     const modelJsonPath = path.join(dir, meta.modelFile);
     if (fs.existsSync(modelJsonPath)) {
       for (const g of readJson(modelJsonPath).weightsManifest ?? []) need.push(...g.paths);
     }
-    for (const f of need) if (!fs.existsSync(path.join(dir, f))) throw new Error(`${where}: model file model_web/${name}/${f} is missing`);
+    for (const f of need) if (!fs.existsSync(path.join(dir, f))) throw new Error(`${where}: model file ${label}/${name}/${f} is missing`);
     out.push({ name, dir, meta, files: fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()) });
   }
   return out;
@@ -85,7 +87,7 @@ class PackagePlugin {
       compilation.hooks.processAssets.tap({ name: 'tensorlens-package', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
         let models;
         try {
-          models = collectModels();
+          models = [...collectModels(), ...(this.test ? collectModels(TEST_MODEL_DIR, 'test/fixtures/models') : [])];
         } catch (e) {
           compilation.errors.push(new compiler.webpack.WebpackError(`Invalid model: ${e.message}`));
           return;

@@ -80,7 +80,7 @@ function main(): void {
     labels: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'],
     output: 'softmax',
     modelFile: 'model.json',
-    image: { inputSize: [224, 224], channels: 3, scale: 1 / 255, offset: 0, resize: 'stretch' },
+    image: { inputSize: [224, 224], channels: 3, scale: 1 / 255, offset: 0, fit: 'stretch', resizeMethod: 'bilinear-align-corners', background: [255, 255, 255] },
     source: {
       package: `nsfwjs@${nsfwVersion}`,
       path: 'dist/models/mobilenet_v2',

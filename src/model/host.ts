@@ -10,7 +10,7 @@ import { selectBackend } from './backend';
 import { imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
 import { decodeImage, fetchImage, thumbnail, toInputPixels } from './image';
 import { AppError } from '../shared/errors';
-import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/metadata';
+import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from '../shared/metadata';
 import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
@@ -122,7 +122,7 @@ export class ModelHost implements ModelHostApi {
 
     let wordIndex: WordIndex | undefined;
     if (task === 'text') {
-      const vocabPath = dir + (meta.text?.tokenizer.vocabFile ?? 'vocab.json');
+      const vocabPath = dir + (meta.text ? textVocabFile(meta.text) : 'vocab.json');
       const vocab = await this.fetchJson(vocabPath, new AppError('text-model-missing', `${vocabPath} is not in the extension package`));
       try {
         wordIndex = parseWordIndex(vocab, vocabPath);
@@ -217,6 +217,8 @@ export class ModelHost implements ModelHostApi {
     if (!pre || !m.wordIndex) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no text preprocessing`);
     const t1 = now();
     const enc = encodeText(job.text, pre, m.wordIndex);
+    // only padding and OOV indices: the output would be the model's bias, not a judgement
+    if (enc.knownCount === 0) throw new AppError('no-known-words', `none of the ${enc.tokenCount} token(s) of the selection is in ${job.model}'s vocabulary`);
     const input = textTensor(enc.ids);
     const t2 = now();
     const scores = await predictScores(m.model, input, m.meta);

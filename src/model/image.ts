@@ -143,7 +143,7 @@ export function toInputPixels(img: DecodedImage, pre: ImagePreprocessing): Pixel
   const { ctx } = canvas2d(w, h);
   ctx.fillStyle = '#000';
   ctx.fillRect(0, 0, w, h);
-  const r = placeImage(img.width, img.height, w, h, pre.resize);
+  const r = placeImage(img.width, img.height, w, h, pre.fit === 'letterbox' ? 'letterbox' : 'stretch');
   ctx.drawImage(img.source, 0, 0, img.width, img.height, r.x, r.y, r.width, r.height);
   const data = ctx.getImageData(0, 0, w, h);
   return { data: data.data, width: w, height: h };

@@ -13,6 +13,7 @@ export const ERROR_TEXT: Record<ErrorCode, string> = {
   'no-image': 'There is no image where you right-clicked.',
   'page-not-allowed': 'Browsers do not let extensions read this page (for example chrome:// or add-on store pages).',
   'empty-selection': 'Nothing is selected. Select some text, then right-click it.',
+  'no-known-words': "No known words: this model can't judge this text. None of its words are in the model's vocabulary, so any label would be a guess.",
   'backend-failed': 'TensorFlow.js could not start on this device. Try another backend in Settings.',
   timeout: 'That took too long and was stopped. Please try again.',
   internal: 'Something went wrong inside TensorLens. Please try again.',

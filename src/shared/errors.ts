@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'no-image',
   'page-not-allowed',
   'empty-selection',
+  'no-known-words',
   'backend-failed',
   'timeout',
   'internal',

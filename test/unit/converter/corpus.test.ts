@@ -26,6 +26,8 @@ export const CORPUS_CASES: Case[] = [
   { entry: 'brp-keras3-gru-and-conv1d', file: 'Conv1DModel.keras' },
   // GRU reset_after=True: written as TensorLensGRU (see gru-reset-after.test.ts for its outputs)
   { entry: 'brp-keras3-gru-and-conv1d', file: 'GRUModel.keras' },
+  // TextVectorization moved into the text preprocessing (see preprocessing.test.ts for its tokens)
+  { entry: 'chamidu-keras312-textvectorization', file: 'toxicity_model.keras' },
   { entry: 'crypto-lstm-tf26', file: 'Crypto_AI.hdf5' },
   { entry: 'deepmech-symbol-classifier', file: 'model.h5' },
   { entry: 'deepmech-symbol-classifier', file: 'model.min.h5' },
