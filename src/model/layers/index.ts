@@ -9,10 +9,17 @@ import { ATTENTION_LAYER_CLASSES } from './attention';
 import { CUSTOM_LAYER_CLASSES } from './custom';
 import { GRU_LAYER_CLASSES } from './gru-reset-after';
 import { TF_OP_LAYER_CLASSES } from './tf-op';
+import { CONV_TRANSPOSE_LAYER_CLASSES } from './conv-transpose';
+import { RESIZING_LAYER_CLASSES } from './resizing';
+import { BATCH_NORM_LAYER_CLASSES } from './batch-norm';
 
 type LayerClass = tfc.serialization.SerializableConstructor<tfc.serialization.Serializable> & { className: string };
 
-const PROJECT_CLASSES: LayerClass[] = [...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES] as unknown as LayerClass[];
+const PROJECT_CLASSES: LayerClass[] = [
+  ...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES, ...CONV_TRANSPOSE_LAYER_CLASSES, ...RESIZING_LAYER_CLASSES,
+  // replaces tfjs's own BatchNormalization (same class name, any input rank)
+  ...BATCH_NORM_LAYER_CLASSES,
+] as unknown as LayerClass[];
 
 /** class names of the developer's ./custom layers: the converter accepts Keras layers of these names */
 export function customLayerNames(): string[] {
