@@ -107,8 +107,15 @@ export interface TranslateResult {
   dialect: 1 | 2 | 3;
 }
 
-const CUSTOM_HINT =
-  'register a JS class with the same className in tfjs (tf.serialization.registerClass) and pass --allow-custom, or rebuild the model without it';
+/** how a developer makes a custom Python layer class convertible (see docs/converter.md, "Custom layers") */
+function customHint(className: string): string {
+  return (
+    `write a TypeScript tfjs layer class with static className = "${className}" that computes what the Python class does, ` +
+    'put it in src/model/layers/custom/ and add it to CUSTOM_LAYER_CLASSES there (see docs/converter.md, "Custom layers"); ' +
+    'the converter then builds, validates and writes the model and the extension build registers the class. ' +
+    'Or rebuild the model from built-in layers, or pass --allow-custom to write it unvalidated for an app that registers its own class'
+  );
+}
 const MISSING_HINTS: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code that cannot run in TF.js; replace it with built-in layers or a custom JS layer registered under the same name and pass --allow-custom',
   TFOpLambda: 'raw TF ops in a Sequential model are saved as TFOpLambda; use a Functional model (where TensorLens translates common tf functions) or Keras layers',
@@ -479,7 +486,7 @@ function translateLayer(
   } else if (!TFJS_LAYERS.has(className)) {
     const custom = !MISSING_HINTS[className];
     const reason = custom ? `layer class "${className}" is not a TF.js built-in (custom or unsupported layer)` : `layer class "${className}" is not available in TF.js`;
-    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? CUSTOM_HINT, true));
+    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? customHint(className), true));
   }
   out.config = cfg;
   return out;

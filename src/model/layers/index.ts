@@ -26,11 +26,16 @@ export function customLayerNames(): string[] {
   return (CUSTOM_LAYER_CLASSES as unknown as LayerClass[]).map((c) => c.className);
 }
 
-let registered = false;
+const registered = new Set<LayerClass>();
 
-/** Registers TensorLens's and the developer's layer classes with tfjs (idempotent). Call before loading models. */
+/**
+ * Registers TensorLens's and the developer's layer classes with tfjs. Idempotent; a class added
+ * to CUSTOM_LAYER_CLASSES later is registered by the next call. Call before loading models.
+ */
 export function registerTensorLensLayers(): void {
-  if (registered) return;
-  registered = true;
-  for (const c of [...PROJECT_CLASSES, ...(CUSTOM_LAYER_CLASSES as unknown as LayerClass[])]) tfc.serialization.registerClass(c);
+  for (const c of [...PROJECT_CLASSES, ...(CUSTOM_LAYER_CLASSES as unknown as LayerClass[])]) {
+    if (registered.has(c)) continue;
+    registered.add(c);
+    tfc.serialization.registerClass(c);
+  }
 }
