@@ -1089,6 +1089,24 @@ function keras1MergedSequential(layersRaw: Json[], name: string, problems: Probl
   return { class_name: 'Model', config: { name, layers: graph, input_layers: inputs, output_layers: [out] } };
 }
 
+/**
+ * `name (Class)` of every layer written as one of TensorLens's own classes (src/model/layers)
+ * other than the GRU ones (reported on their own), at any depth: other TF.js apps must register
+ * these classes before loading the model.
+ */
+export function projectLayerUses(cfg: JsonObj): string[] {
+  const out: string[] = [];
+  const walk = (l: JsonObj): void => {
+    const cn = jsonText(l.class_name);
+    const c = isObj(l.config) ? l.config : {};
+    if (cn.startsWith('TensorLens') && !cn.startsWith('TensorLensGRU')) out.push(`${jsonText(c.name ?? l.name ?? cn)} (${cn})`);
+    for (const x of Array.isArray(c.layers) ? c.layers : []) if (isObj(x)) walk(x);
+    if (isObj(c.layer)) walk(c.layer);
+  };
+  walk(cfg);
+  return out;
+}
+
 /** layers of a translated config, flattened (nested models included, wrappers not descended) */
 export function modelLayers(cfg: JsonObj): JsonObj[] {
   const c = cfg.config;

@@ -281,6 +281,7 @@ const haveCorpus = fs.existsSync(CORPUS_DIR);
   async function corpusCase(entry: string, sub: string): Promise<{ w: (p: string) => Arr; mha: MhaWeights; check: (x: Arr, ref: Arr) => Promise<void> }> {
     const file = path.join(CORPUS_DIR, entry, 'transformer_model.keras');
     const r = await convertKeras(fs.readFileSync(file), { inputPath: file });
+    expect(r.report.warnings.join(' ')).toMatch(/\(TensorLensMultiHeadAttention\) written as TensorLens layer classes .*registerTensorLensLayers/);
     const w = kerasWeights(file);
     const pair = (n: string): [Arr, Arr] => [w(`layers/multi_head_attention/${sub}${n}_dense/vars/0`), w(`layers/multi_head_attention/${sub}${n}_dense/vars/1`)];
     const [[wq, bq], [wk, bk], [wv, bv], [wo, bo]] = ['query', 'key', 'value', 'output'].map(pair) as [[Arr, Arr], [Arr, Arr], [Arr, Arr], [Arr, Arr]];
