@@ -17,7 +17,7 @@ type Kwargs = { [key: string]: any };
 type BnArgs = Parameters<typeof tfl.layers.batchNormalization>[0];
 
 /** tfjs-layers does not export its BatchNormalization class by name; its factory returns one */
-const TfjsBatchNormalization = tfl.layers.batchNormalization({}).constructor as new (args?: BnArgs) => tfl.layers.Layer;
+const TfjsBatchNormalization = tfl.layers.batchNormalization({ name: 'tensorlens_batch_normalization_class_probe' }).constructor as new (args?: BnArgs) => tfl.layers.Layer;
 
 interface BnState {
   axis: number | number[];
