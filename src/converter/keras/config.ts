@@ -407,6 +407,15 @@ function translateLayer(
       out.class_name = ATTENTION_CLASSES[className] as string;
       out.config = attentionConfig(className, cfg);
       return out;
+    case 'UpSampling2D':
+      // tfjs-layers resizes bilinearly without half-pixel centres; Keras uses tf.image.resize
+      if (cfg.interpolation === 'bilinear') {
+        const size = ([] as Json[]).concat(cfg.size ?? 2);
+        out.class_name = 'TensorLensResizing';
+        out.config = { name, trainable: false, dtype: cfg.dtype ?? 'float32', factor: size.length === 1 ? [size[0] as Json, size[0] as Json] : size, interpolation: 'bilinear', data_format: cfg.data_format ?? 'channels_last', ...(cfg.batch_input_shape !== undefined ? { batch_input_shape: cfg.batch_input_shape } : {}) };
+        return out;
+      }
+      break;
     case 'Conv2DTranspose':
     case 'Conv3DTranspose': {
       // tfjs-layers ignores output_padding (a 'same' stride-2 layer gives 2·in where Keras gives

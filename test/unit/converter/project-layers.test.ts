@@ -165,6 +165,19 @@ describe('Resizing inside a model → TensorLensResizing vs float64 tf.image.res
     model.dispose();
   });
 
+  it('UpSampling2D(interpolation="bilinear") resizes like tf.image.resize (tfjs-layers\' own does not)', async () => {
+    const cfg = seq([{ class_name: 'UpSampling2D', config: { name: 'up', size: [2, 3], interpolation: 'bilinear', data_format: 'channels_last' } }], [null, 4, 5, 2]);
+    const t = translateModelConfig(cfg, '2.15.0');
+    expect(t.problems).toEqual([]);
+    const model = await buildModel(t.config);
+    expect(model.getLayer('up').getClassName()).toBe('TensorLensResizing');
+    expect(model.outputs[0]?.shape).toEqual([null, 8, 15, 2]);
+    const xShape = [2, 4, 5, 2];
+    const x = seeded(8, xShape.reduce((a, b) => a * b, 1), 1);
+    expect(maxAbsDiff(await run(model, x, xShape), refResize(x, xShape, [8, 15], 'bilinear'))).toBeLessThanOrEqual(TOL);
+    model.dispose();
+  });
+
   it('a Resizing that crops to the aspect ratio inside the model, or resizes bicubic, is refused by name', () => {
     const t = translateModelConfig(
       seq(
