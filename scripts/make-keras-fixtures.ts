@@ -24,6 +24,7 @@ import { CUDNN_GRU_CONFIG, CUDNN_GRU_FIXTURE, CUDNN_GRU_WEIGHTS, GRU_FIXTURES, G
 import { floatToHalf } from '../src/converter/weights';
 import { ZipArchive } from '../src/converter/zip';
 import { KERAS1_MERGE, KERAS1_MERGE_FIXTURES } from '../test/fixtures/keras/keras1-merge-spec';
+import { ATTENTION_CONFIG, ATTENTION_FIXTURE, ATTENTION_LAYERS, ATTENTION_WEIGHTS } from '../test/fixtures/keras/attention-spec';
 import { CUSTOM_CONFIG, CUSTOM_FIXTURE, CUSTOM_WEIGHTS } from '../test/fixtures/keras/custom-layer-spec';
 import { GAPPED_FIXTURE, gappedConfig, gappedGroups, gappedWeight } from '../test/fixtures/keras/gapped-spec';
 import { KERAS1_TH_CONFIG, KERAS1_TH_FIXTURES, KERAS1_TH_LAYERS, KERAS1_TH_WEIGHTS } from '../test/fixtures/keras/keras1-th-spec';
@@ -454,6 +455,7 @@ async function main(): Promise<void> {
     [FIXTURES.k2Links, k2Links(false)],
     [FIXTURES.k2ExternalLink, k2Links(true)],
     [GAPPED_FIXTURE, tfkeras213Gapped()],
+    [ATTENTION_FIXTURE, withH5((f) => void writeFullModel(f, { kerasVersion: '2.15.0', backend: 'tensorflow', config: ATTENTION_CONFIG, layers: ATTENTION_LAYERS, weights: k2Named(ATTENTION_WEIGHTS), stampModelWeights: true }))],
     [CUSTOM_FIXTURE, k3Zip(CUSTOM_CONFIG, k3WeightsH5(CUSTOM_WEIGHTS.map((w) => ({ k3path: w.path, values: w.values, shape: w.shape })), ['input_layer', 'global_average_pooling1d']), '3.8.0')],
   ];
   const i = process.argv.indexOf('--only');

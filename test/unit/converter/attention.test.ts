@@ -17,7 +17,8 @@ import { modelLayers, translateModelConfig, type JsonObj } from '../../../src/co
 import { buildModel } from '../../../src/converter/tfjs-host';
 import { arr, referenceMha, referenceSingleHead, type Arr, type MhaWeights } from './attention-reference';
 import { maxAbsDiff, seeded } from './gru-reference';
-import { CORPUS_DIR, loadResult } from './helpers';
+import { CORPUS_DIR, fixture, loadResult, resultWeights } from './helpers';
+import { AT, ATTENTION_FIXTURE, ATTENTION_WEIGHTS } from '../../fixtures/keras/attention-spec';
 
 const TOL = 1e-5;
 /** max |tfjs − reference| per case (printed with ATTENTION_DEVIATIONS=1) */
@@ -414,5 +415,28 @@ describe('attention layers in model configs', () => {
     );
     const t = translateModelConfig(cfg, '3.8.0');
     expect(t.problems.map((p) => `${p.layer}: ${p.reason}`)).toEqual([expect.stringMatching(/^mha: the model propagates masks .*value mask would be lost/)]);
+  });
+});
+
+describe('tf.keras 2.x .h5 with named attention weights', () => {
+  it('keeps the stored names and predicts like the float64 reference', async () => {
+    const r = await convertKeras(fixture(ATTENTION_FIXTURE), { inputPath: ATTENTION_FIXTURE });
+    expect(r.report.validated).toBe(true);
+    // manifest in the reference converter's order (layer groups in HDF5 order), names as stored
+    expect([...resultWeights(r).keys()].sort()).toEqual(ATTENTION_WEIGHTS.map((w) => w.k2name).sort());
+    const byName = (n: string): Arr => {
+      const x = ATTENTION_WEIGHTS.find((w) => w.k2name === n) as (typeof ATTENTION_WEIGHTS)[number];
+      return arr(x.shape, x.values);
+    };
+    const m = (p: string): Arr => byName(`multi_head_attention/${p}`);
+    const x = rand(41, [2, AT.t, AT.f]);
+    const a = referenceMha(x, x, null, { wq: m('query/kernel'), bq: m('query/bias'), wk: m('key/kernel'), bk: m('key/bias'), wv: m('value/kernel'), bv: m('value/bias'), wo: m('attention_output/kernel'), bo: m('attention_output/bias') }, { causal: true });
+    const att = referenceSingleHead(a, x, null, { mode: 'dot', scale: 0.6 });
+    const ref = denseLast(meanOverTime(att), byName('dense/kernel'), byName('dense/bias'));
+    const model = await loadResult(r);
+    const dev = maxAbsDiff(await runModel(model, [x]), ref.data);
+    deviations['tf.keras .h5 MultiHeadAttention(causal) → Attention'] = dev;
+    expect(dev).toBeLessThanOrEqual(TOL);
+    model.dispose();
   });
 });
