@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConvertError, fail, jsonText } from './errors';
-import { isContainerClass, isObj, translateModelConfig, type Json, type JsonObj, type Problem } from './keras/config';
+import { isContainerClass, isObj, projectLayerUses, translateModelConfig, type Json, type JsonObj, type Problem } from './keras/config';
 import { loadKeras, type LoadedKeras, type RawWeight } from './keras/load';
 import { DEFAULT_SHARD_BYTES, packWeights, type NamedWeight, type QuantizeSpec } from './weights';
 import * as tfh from './tfjs-host';
@@ -348,7 +348,10 @@ async function convertUnnamed(data: Buffer, opts: ConvertOptions): Promise<Conve
       `GRU layer(s) ${resetAfterGrus.join(', ')} use reset_after=True, which TF.js's own GRU lacks: written as TensorLens's TensorLensGRU class (same config and weights). ` +
         'The output loads in the TensorLens extension; any other TF.js app must first register the class: copy src/model/layers/gru-reset-after.ts (pure tfjs, ~200 lines) and call registerTensorLensLayers() before tf.loadLayersModel',
     );
-  if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation)`);
+  if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation) or TensorLensTFOp`);
+  const projectUses = projectLayerUses(config);
+  if (projectUses.length > 0)
+    warnings.push(`layer(s) ${projectUses.join(', ')} written as TensorLens layer classes TF.js lacks: the output loads in the TensorLens extension; any other TF.js app must first copy src/model/layers and call registerTensorLensLayers()`);
   if (resizings.length > 0)
     warnings.push(`input Resizing layer(s) ${resizings.join(', ')} folded into the model input size: the model now expects images already resized to it (TF.js 4.22's Resizing layer is broken)`);
   if (identities.length > 0) {

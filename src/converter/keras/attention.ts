@@ -56,9 +56,9 @@ function namedArgs(node: Json, order: string[], layer: string): Record<string, J
   }
   // tf.keras 2.x: [[first, node, tensor, kwargs], …]; the first argument's tensors are the entries
   if (!Array.isArray(node)) fail('corrupt', `inbound node of layer "${layer}" is not understood`);
-  const entries = (node.length > 0 && typeof node[0] === 'string' ? [node] : node).filter(Array.isArray);
+  const entries = (node.length > 0 && typeof node[0] === 'string' ? [node] : node).filter((e): e is Json[] => Array.isArray(e));
   const first = entries.map((e) => [e[0] as Json, e[1] as Json, e[2] as Json]);
-  const kw = entries.find((e) => isObj(e[3]))?.[3];
+  const kw: Json | undefined = entries.find((e) => isObj(e[3]))?.[3];
   out[order[0] as string] = first.length === 1 ? (first[0] as Json) : first;
   if (isObj(kw)) Object.assign(out, kw);
   return out;
@@ -93,7 +93,7 @@ export function attentionCall(className: string, node: Json, layer: string): Att
     tensors = list.map((t) => tensorRef(t));
   }
   if (tensors.some((t) => t === null) || tensors.length < 2) throw new AttentionRefusal(`call arguments that are not layer outputs (${jsonText(a, 120)})`);
-  return { inputs: tensors as Json[], hasKey: mha ? a.key !== undefined && a.key !== null : tensors.length === 3, hasAttentionMask, useCausalMask };
+  return { inputs: tensors, hasKey: mha ? a.key !== undefined && a.key !== null : tensors.length === 3, hasAttentionMask, useCausalMask };
 }
 
 /**

@@ -107,8 +107,15 @@ export interface TranslateResult {
   dialect: 1 | 2 | 3;
 }
 
-const CUSTOM_HINT =
-  'register a JS class with the same className in tfjs (tf.serialization.registerClass) and pass --allow-custom, or rebuild the model without it';
+/** how a developer makes a custom Python layer class convertible (see docs/converter.md, "Custom layers") */
+function customHint(className: string): string {
+  return (
+    `write a TypeScript tfjs layer class with static className = "${className}" that computes what the Python class does, ` +
+    'put it in src/model/layers/custom/ and add it to CUSTOM_LAYER_CLASSES there (see docs/converter.md, "Custom layers"); ' +
+    'the converter then builds, validates and writes the model and the extension build registers the class. ' +
+    'Or rebuild the model from built-in layers, or pass --allow-custom to write it unvalidated for an app that registers its own class'
+  );
+}
 const MISSING_HINTS: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code that cannot run in TF.js; replace it with built-in layers or a custom JS layer registered under the same name and pass --allow-custom',
   TFOpLambda: 'raw TF ops in a Sequential model are saved as TFOpLambda; use a Functional model (where TensorLens translates common tf functions) or Keras layers',
@@ -400,6 +407,32 @@ function translateLayer(
       out.class_name = ATTENTION_CLASSES[className] as string;
       out.config = attentionConfig(className, cfg);
       return out;
+    case 'UpSampling2D':
+      // tfjs-layers resizes bilinearly without half-pixel centres; Keras uses tf.image.resize
+      if (cfg.interpolation === 'bilinear') {
+        const size = ([] as Json[]).concat(cfg.size ?? 2);
+        out.class_name = 'TensorLensResizing';
+        out.config = { name, trainable: false, dtype: cfg.dtype ?? 'float32', factor: size.length === 1 ? [size[0] as Json, size[0] as Json] : size, interpolation: 'bilinear', data_format: cfg.data_format ?? 'channels_last', ...(cfg.batch_input_shape !== undefined ? { batch_input_shape: cfg.batch_input_shape } : {}) };
+        return out;
+      }
+      break;
+    case 'Conv2DTranspose':
+    case 'Conv3DTranspose': {
+      // tfjs-layers ignores output_padding (a 'same' stride-2 layer gives 2·in where Keras gives
+      // (in−1)·2 + k − 2·(k//2) + p); Conv2DTranspose with it becomes TensorLensConv2DTranspose
+      const op = cfg.output_padding;
+      const dil = ([] as Json[]).concat(cfg.dilation_rate ?? 1);
+      if (dil.some((d) => d !== 1)) problems.push(problem(name, className, `dilation_rate=${JSON.stringify(cfg.dilation_rate)}: TF.js has no dilated transposed convolution`, 'use dilation_rate=1'));
+      else if (op !== null && op !== undefined) {
+        if (className === 'Conv3DTranspose') problems.push(problem(name, className, `output_padding=${JSON.stringify(op)} is ignored by TF.js's Conv3DTranspose (the output size would differ from Keras)`, 'use output_padding=None (and crop/pad the output with layers if needed)'));
+        else {
+          out.class_name = 'TensorLensConv2DTranspose';
+          out.config = cfg;
+          return out;
+        }
+      }
+      break;
+    }
     case 'ReLU':
       if (cfg.negative_slope === 0 || cfg.negative_slope === null) delete cfg.negative_slope;
       if (cfg.threshold === 0 || cfg.threshold === null) delete cfg.threshold;
@@ -462,7 +495,7 @@ function translateLayer(
   } else if (!TFJS_LAYERS.has(className)) {
     const custom = !MISSING_HINTS[className];
     const reason = custom ? `layer class "${className}" is not a TF.js built-in (custom or unsupported layer)` : `layer class "${className}" is not available in TF.js`;
-    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? CUSTOM_HINT, true));
+    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? customHint(className), true));
   }
   out.config = cfg;
   return out;
@@ -530,36 +563,54 @@ function checkAttentionMasks(model: JsonObj, problems: Problem[]): void {
  * tfjs-layers 4.22's Resizing is unusable (its output shape drops the batch dimension and it
  * resizes with align_corners=True, unlike Keras). A Resizing applied directly to the model's
  * image input is folded into the input size — the TensorLens app resizes images to the model
- * input itself — and becomes a linear Activation; any other Resizing is refused.
+ * input itself — and becomes a linear Activation; any other Resizing becomes TensorLensResizing
+ * (src/model/layers/resizing.ts: tf.image.resize's half-pixel bilinear/nearest), or is refused
+ * when it crops/pads to an aspect ratio or uses another interpolation.
  */
 function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): void {
   const c = model.config;
   if (!isObj(c) || !Array.isArray(c.layers)) return;
   const layers = c.layers.filter(isObj);
   const seq = model.class_name === 'Sequential';
-  const refuse = (name: string, why: string): void => {
-    problems.push(problem(name, 'Resizing', `Resizing ${why}: TF.js 4.22's Resizing layer has a broken output shape and resizes with align_corners=True (Keras does not)`, 'move the resize out of the model (resize images before prediction; TensorLens resizes to the model input size), then save and convert'));
+  const refuse = (l: JsonObj): void => {
+    const rc = isObj(l.config) ? l.config : {};
+    const name = jsonText(rc.name ?? 'resizing');
+    const interp = rc.interpolation ?? 'bilinear';
+    const why =
+      typeof rc.height !== 'number' || typeof rc.width !== 'number'
+        ? 'without a fixed height and width'
+        : rc.crop_to_aspect_ratio === true || rc.pad_to_aspect_ratio === true
+          ? `with ${rc.crop_to_aspect_ratio === true ? 'crop_to_aspect_ratio' : 'pad_to_aspect_ratio'}=True inside the model (only a Resizing on the model input can do that, folded into TensorLens's own image preprocessing)`
+          : interp !== 'bilinear' && interp !== 'nearest'
+            ? `with interpolation "${jsonText(interp)}" (TensorLens implements bilinear and nearest, as tf.image.resize computes them)`
+            : null;
+    if (why) {
+      problems.push(problem(name, 'Resizing', `Resizing ${why}`, 'move the resize out of the model (resize images before prediction; TensorLens resizes to the model input size), or use bilinear/nearest without aspect-ratio options, then save and convert'));
+      return;
+    }
+    l.class_name = 'TensorLensResizing';
+    l.config = { name, trainable: false, dtype: rc.dtype ?? 'float32', height: rc.height ?? null, width: rc.width ?? null, interpolation: interp, data_format: rc.data_format ?? 'channels_last', ...(rc.batch_input_shape !== undefined ? { batch_input_shape: rc.batch_input_shape } : {}) };
   };
   layers.forEach((l, i) => {
     if (l.class_name !== 'Resizing' || !isObj(l.config)) return;
     const rc = l.config;
     const name = jsonText(rc.name ?? 'resizing');
-    if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(name, 'with channels_first data or no fixed size');
+    if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(l);
     let input: JsonObj | undefined;
     if (seq) {
       const before = layers.slice(0, i);
-      if (before.some((b) => b.class_name !== 'InputLayer')) return refuse(name, 'after other layers');
+      if (before.some((b) => b.class_name !== 'InputLayer')) return refuse(l);
       input = before[0] ?? l;
     } else {
       const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
       const ref = nodes.length === 1 && Array.isArray(nodes[0]) && nodes[0].length === 1 && Array.isArray(nodes[0][0]) ? nodes[0][0][0] : undefined;
       input = layers.find((x) => x.class_name === 'InputLayer' && (x.name === ref || (isObj(x.config) && x.config.name === ref)));
       const consumers = layers.filter((x) => JSON.stringify(x.inbound_nodes ?? []).includes(JSON.stringify(ref)));
-      if (!input || consumers.length !== 1) return refuse(name, 'not applied directly (and only) to a model input');
+      if (!input || consumers.length !== 1) return refuse(l);
     }
     const ic = isObj(input.config) ? input.config : undefined;
     const shape = ic && Array.isArray(ic.batch_input_shape) ? ic.batch_input_shape : undefined;
-    if (!ic || !shape || shape.length !== 4) return refuse(name, 'on an input without a known (batch, height, width, channels) shape');
+    if (!ic || !shape || shape.length !== 4) return refuse(l);
     ic.batch_input_shape = [shape[0] ?? null, rc.height, rc.width, shape[3] ?? null];
     const id: JsonObj = { name, trainable: false, dtype: rc.dtype ?? 'float32', activation: 'linear' };
     if (input === l) id.batch_input_shape = ic.batch_input_shape;
@@ -572,7 +623,7 @@ function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): v
     const mc = m.config;
     if (!isObj(mc) || !Array.isArray(mc.layers)) return;
     for (const l of mc.layers.filter(isObj)) {
-      if (!top && l.class_name === 'Resizing') refuse(jsonText(isObj(l.config) ? l.config.name : 'resizing'), 'inside a nested model');
+      if (!top && l.class_name === 'Resizing') refuse(l);
       if (isContainerClass(l.class_name)) nested(l, false);
     }
   };
@@ -1045,6 +1096,24 @@ function keras1MergedSequential(layersRaw: Json[], name: string, problems: Probl
   };
   const out = chain(layersRaw, name);
   return { class_name: 'Model', config: { name, layers: graph, input_layers: inputs, output_layers: [out] } };
+}
+
+/**
+ * `name (Class)` of every layer written as one of TensorLens's own classes (src/model/layers)
+ * other than the GRU ones (reported on their own), at any depth: other TF.js apps must register
+ * these classes before loading the model.
+ */
+export function projectLayerUses(cfg: JsonObj): string[] {
+  const out: string[] = [];
+  const walk = (l: JsonObj): void => {
+    const cn = jsonText(l.class_name);
+    const c = isObj(l.config) ? l.config : {};
+    if (cn.startsWith('TensorLens') && !cn.startsWith('TensorLensGRU')) out.push(`${jsonText(c.name ?? l.name ?? cn)} (${cn})`);
+    for (const x of Array.isArray(c.layers) ? c.layers : []) if (isObj(x)) walk(x);
+    if (isObj(c.layer)) walk(c.layer);
+  };
+  walk(cfg);
+  return out;
 }
 
 /** layers of a translated config, flattened (nested models included, wrappers not descended) */

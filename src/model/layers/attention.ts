@@ -313,7 +313,7 @@ abstract class SingleHeadAttention extends tfl.layers.Layer {
     return tfc.tidy(() => {
       const xs = Array.isArray(inputs) ? inputs : [inputs];
       const [q, v] = xs as [Tensor, Tensor];
-      const k = (xs[2] as Tensor | undefined) ?? v;
+      const k = (xs[2]) ?? v;
       const [qMask, vMask] = sameTensorMasks(xs, maskList(kwargs?.mask));
       let scores = this.scores(q, k); // [batch, Tq, Tk]
       let keep: Tensor | null = vMask ? tfc.expandDims(tfc.cast(vMask, 'bool'), -2) : null;

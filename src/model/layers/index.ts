@@ -9,21 +9,33 @@ import { ATTENTION_LAYER_CLASSES } from './attention';
 import { CUSTOM_LAYER_CLASSES } from './custom';
 import { GRU_LAYER_CLASSES } from './gru-reset-after';
 import { TF_OP_LAYER_CLASSES } from './tf-op';
+import { CONV_TRANSPOSE_LAYER_CLASSES } from './conv-transpose';
+import { RESIZING_LAYER_CLASSES } from './resizing';
+import { BATCH_NORM_LAYER_CLASSES } from './batch-norm';
 
 type LayerClass = tfc.serialization.SerializableConstructor<tfc.serialization.Serializable> & { className: string };
 
-const PROJECT_CLASSES: LayerClass[] = [...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES] as unknown as LayerClass[];
+const PROJECT_CLASSES: LayerClass[] = [
+  ...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES, ...CONV_TRANSPOSE_LAYER_CLASSES, ...RESIZING_LAYER_CLASSES,
+  // replaces tfjs's own BatchNormalization (same class name, any input rank)
+  ...BATCH_NORM_LAYER_CLASSES,
+] as unknown as LayerClass[];
 
 /** class names of the developer's ./custom layers: the converter accepts Keras layers of these names */
 export function customLayerNames(): string[] {
   return (CUSTOM_LAYER_CLASSES as unknown as LayerClass[]).map((c) => c.className);
 }
 
-let registered = false;
+const registered = new Set<LayerClass>();
 
-/** Registers TensorLens's and the developer's layer classes with tfjs (idempotent). Call before loading models. */
+/**
+ * Registers TensorLens's and the developer's layer classes with tfjs. Idempotent; a class added
+ * to CUSTOM_LAYER_CLASSES later is registered by the next call. Call before loading models.
+ */
 export function registerTensorLensLayers(): void {
-  if (registered) return;
-  registered = true;
-  for (const c of [...PROJECT_CLASSES, ...(CUSTOM_LAYER_CLASSES as unknown as LayerClass[])]) tfc.serialization.registerClass(c);
+  for (const c of [...PROJECT_CLASSES, ...(CUSTOM_LAYER_CLASSES as unknown as LayerClass[])]) {
+    if (registered.has(c)) continue;
+    registered.add(c);
+    tfc.serialization.registerClass(c);
+  }
 }

@@ -65,7 +65,7 @@ function getItem(x: Tensor, specIn: ConfigValue | undefined): Tensor {
   const isEllipsis = (s: ConfigValue): boolean => s === '...' || (typeof s === 'object' && s !== null && /ellipsis/i.test(JSON.stringify(s)));
   const sliceOf = (s: ConfigValue): { start?: ConfigValue; stop?: ConfigValue; step?: ConfigValue } | null => {
     if (typeof s !== 'object' || s === null || Array.isArray(s)) return null;
-    const o = s as ConfigDict;
+    const o = s;
     if ('start' in o || 'stop' in o || 'step' in o) return o;
     return typeof o.config === 'object' && o.config !== null && !Array.isArray(o.config) ? sliceOf(o.config) : null;
   };

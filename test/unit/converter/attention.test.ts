@@ -17,7 +17,8 @@ import { modelLayers, translateModelConfig, type JsonObj } from '../../../src/co
 import { buildModel } from '../../../src/converter/tfjs-host';
 import { arr, referenceMha, referenceSingleHead, type Arr, type MhaWeights } from './attention-reference';
 import { maxAbsDiff, seeded } from './gru-reference';
-import { CORPUS_DIR, loadResult } from './helpers';
+import { CORPUS_DIR, fixture, loadResult, resultWeights } from './helpers';
+import { AT, ATTENTION_FIXTURE, ATTENTION_WEIGHTS } from '../../fixtures/keras/attention-spec';
 
 const TOL = 1e-5;
 /** max |tfjs − reference| per case (printed with ATTENTION_DEVIATIONS=1) */
@@ -277,41 +278,50 @@ function kerasWeights(file: string): (p: string) => Arr {
 
 const haveCorpus = fs.existsSync(CORPUS_DIR);
 (haveCorpus ? describe : describe.skip)('MultiHeadAttention corpus models vs float64 reference', () => {
-  it('vasuki-keras38-mha-timeseries (Keras 3.8)', async () => {
-    const file = path.join(CORPUS_DIR, 'vasuki-keras38-mha-timeseries/transformer_model.keras');
+  /** converts a corpus archive; its weights by Keras path, its MultiHeadAttention's weights, and a checker */
+  async function corpusCase(entry: string, sub: string): Promise<{ w: (p: string) => Arr; mha: MhaWeights; check: (x: Arr, ref: Arr) => Promise<void> }> {
+    const file = path.join(CORPUS_DIR, entry, 'transformer_model.keras');
     const r = await convertKeras(fs.readFileSync(file), { inputPath: file });
+    expect(r.report.warnings.join(' ')).toMatch(/\(TensorLensMultiHeadAttention\) written as TensorLens layer classes .*registerTensorLensLayers/);
     const w = kerasWeights(file);
-    const mha = (n: string): [Arr, Arr] => [w(`layers/multi_head_attention/${n}/vars/0`), w(`layers/multi_head_attention/${n}/vars/1`)];
-    const [wq, bq] = mha('query_dense');
-    const [wk, bk] = mha('key_dense');
-    const [wv, bv] = mha('value_dense');
-    const [wo, bo] = mha('output_dense');
+    const pair = (n: string): [Arr, Arr] => [w(`layers/multi_head_attention/${sub}${n}_dense/vars/0`), w(`layers/multi_head_attention/${sub}${n}_dense/vars/1`)];
+    const [[wq, bq], [wk, bk], [wv, bv], [wo, bo]] = ['query', 'key', 'value', 'output'].map(pair) as [[Arr, Arr], [Arr, Arr], [Arr, Arr], [Arr, Arr]];
+    const mha: MhaWeights = { wq, bq, wk, bk, wv, bv, wo, bo };
+    // the whole model, and its attention layer's own output: both models normalise the attention
+    // output with a LayerNormalization over a single feature (which is beta whatever its input),
+    // so only the attention layer's output shows that its weights were paired right
+    const check = async (x: Arr, ref: Arr): Promise<void> => {
+      const model = await loadResult(r);
+      const dev = maxAbsDiff(await runModel(model, [x]), ref.data);
+      deviations[`corpus ${entry}`] = dev;
+      expect(dev).toBeLessThanOrEqual(TOL);
+      const att = model.layers.find((l) => l.getClassName() === 'TensorLensMultiHeadAttention') as tfl.layers.Layer;
+      const sub = tfl.model({ inputs: model.inputs, outputs: att.output as tfl.SymbolicTensor });
+      const attRef = referenceMha(x, x, null, mha);
+      const attDev = maxAbsDiff(await runModel(sub, [x]), attRef.data);
+      deviations[`corpus ${entry}: MultiHeadAttention output`] = attDev;
+      expect(attDev).toBeLessThanOrEqual(TOL);
+      expect(Math.max(...attRef.data.map(Math.abs))).toBeGreaterThan(1e-3); // not trivially zero
+      model.dispose();
+    };
+    return { w, mha, check };
+  }
+
+  it('vasuki-keras38-mha-timeseries (Keras 3.8)', async () => {
+    const { w, mha, check } = await corpusCase('vasuki-keras38-mha-timeseries', '');
     const x = rand(31, [2, 60, 1]);
-    const a = referenceMha(x, x, null, { wq, bq, wk, bk, wv, bv, wo, bo });
+    const a = referenceMha(x, x, null, mha);
     const ln1 = layerNorm(addArr(x, a), w('layers/layer_normalization/vars/0'), w('layers/layer_normalization/vars/1'), 1e-6);
     const ff = denseLast(denseLast(ln1, w('layers/dense/vars/0'), w('layers/dense/vars/1'), relu), w('layers/dense_1/vars/0'), w('layers/dense_1/vars/1'));
     const ln2 = layerNorm(addArr(ln1, ff), w('layers/layer_normalization_1/vars/0'), w('layers/layer_normalization_1/vars/1'), 1e-6);
     const h = denseLast(meanOverTime(ln2), w('layers/dense_2/vars/0'), w('layers/dense_2/vars/1'), relu);
-    const ref = denseLast(h, w('layers/dense_3/vars/0'), w('layers/dense_3/vars/1'));
-    const model = await loadResult(r);
-    const got = await runModel(model, [x]);
-    const dev = maxAbsDiff(got, ref.data);
-    deviations['corpus vasuki-keras38-mha-timeseries'] = dev;
-    expect(dev).toBeLessThanOrEqual(TOL);
-    model.dispose();
+    await check(x, denseLast(h, w('layers/dense_3/vars/0'), w('layers/dense_3/vars/1')));
   });
 
   it('allaudin-tfkeras215-mha-tfoplambda (tf.keras 2.15, Windows paths)', async () => {
-    const file = path.join(CORPUS_DIR, 'allaudin-tfkeras215-mha-tfoplambda/transformer_model.keras');
-    const r = await convertKeras(fs.readFileSync(file), { inputPath: file });
-    const w = kerasWeights(file);
-    const mha = (n: string): [Arr, Arr] => [w(`layers/multi_head_attention/${n}/vars/0`), w(`layers/multi_head_attention/${n}/vars/1`)];
-    const [wq, bq] = mha('_query_dense');
-    const [wk, bk] = mha('_key_dense');
-    const [wv, bv] = mha('_value_dense');
-    const [wo, bo] = mha('_output_dense');
+    const { w, mha, check } = await corpusCase('allaudin-tfkeras215-mha-tfoplambda', '_');
     const x = rand(32, [2, 186, 1]);
-    const a = referenceMha(x, x, null, { wq, bq, wk, bk, wv, bv, wo, bo });
+    const a = referenceMha(x, x, null, mha);
     const r1 = addArr(layerNorm(a, w('layers/layer_normalization/vars/0'), w('layers/layer_normalization/vars/1'), 1e-6), x);
     const conv = (t: Arr, p: string, act?: (v: number) => number): Arr => {
       const k = w(`${p}/vars/0`);
@@ -321,13 +331,7 @@ const haveCorpus = fs.existsSync(CORPUS_DIR);
     const r2 = addArr(layerNorm(c, w('layers/layer_normalization_1/vars/0'), w('layers/layer_normalization_1/vars/1'), 1e-3), r1);
     let h = denseLast(meanOverTime(r2), w('layers/dense/vars/0'), w('layers/dense/vars/1'), relu);
     for (const d of ['dense_1', 'dense_2', 'dense_3']) h = denseLast(h, w(`layers/${d}/vars/0`), w(`layers/${d}/vars/1`), selu);
-    const ref = denseLast(h, w('layers/dense_4/vars/0'), w('layers/dense_4/vars/1'), sigmoid);
-    const model = await loadResult(r);
-    const got = await runModel(model, [x]);
-    const dev = maxAbsDiff(got, ref.data);
-    deviations['corpus allaudin-tfkeras215-mha-tfoplambda'] = dev;
-    expect(dev).toBeLessThanOrEqual(TOL);
-    model.dispose();
+    await check(x, denseLast(h, w('layers/dense_4/vars/0'), w('layers/dense_4/vars/1'), sigmoid));
   });
 });
 
@@ -411,5 +415,28 @@ describe('attention layers in model configs', () => {
     );
     const t = translateModelConfig(cfg, '3.8.0');
     expect(t.problems.map((p) => `${p.layer}: ${p.reason}`)).toEqual([expect.stringMatching(/^mha: the model propagates masks .*value mask would be lost/)]);
+  });
+});
+
+describe('tf.keras 2.x .h5 with named attention weights', () => {
+  it('keeps the stored names and predicts like the float64 reference', async () => {
+    const r = await convertKeras(fixture(ATTENTION_FIXTURE), { inputPath: ATTENTION_FIXTURE });
+    expect(r.report.validated).toBe(true);
+    // manifest in the reference converter's order (layer groups in HDF5 order), names as stored
+    expect([...resultWeights(r).keys()].sort()).toEqual(ATTENTION_WEIGHTS.map((w) => w.k2name).sort());
+    const byName = (n: string): Arr => {
+      const x = ATTENTION_WEIGHTS.find((w) => w.k2name === n) as (typeof ATTENTION_WEIGHTS)[number];
+      return arr(x.shape, x.values);
+    };
+    const m = (p: string): Arr => byName(`multi_head_attention/${p}`);
+    const x = rand(41, [2, AT.t, AT.f]);
+    const a = referenceMha(x, x, null, { wq: m('query/kernel'), bq: m('query/bias'), wk: m('key/kernel'), bk: m('key/bias'), wv: m('value/kernel'), bv: m('value/bias'), wo: m('attention_output/kernel'), bo: m('attention_output/bias') }, { causal: true });
+    const att = referenceSingleHead(a, x, null, { mode: 'dot', scale: 0.6 });
+    const ref = denseLast(meanOverTime(att), byName('dense/kernel'), byName('dense/bias'));
+    const model = await loadResult(r);
+    const dev = maxAbsDiff(await runModel(model, [x]), ref.data);
+    deviations['tf.keras .h5 MultiHeadAttention(causal) → Attention'] = dev;
+    expect(dev).toBeLessThanOrEqual(TOL);
+    model.dispose();
   });
 });
