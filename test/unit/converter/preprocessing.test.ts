@@ -309,12 +309,9 @@ describe('converter errors and outputs', () => {
     expect(packed.manifest).toEqual([{ paths: [], weights: [] }]);
     expect(packed.shards).toEqual([]);
     // and TF.js loads such a model
-    const modelJson: JsonObj = {
-      format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 2, 2] } }] } },
-      weightsManifest: packed.manifest as unknown as JsonObj[],
-    };
-    const m = await loadArtifacts({ modelJson: { ...modelJson, modelTopology: { model_config: modelJson.modelTopology } }, shards: [] });
+    const modelConfig: JsonObj = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 2, 2] } }] } };
+    const modelJson: JsonObj = { format: 'layers-model', modelTopology: { model_config: modelConfig }, weightsManifest: packed.manifest as unknown as JsonObj[] };
+    const m = await loadArtifacts({ modelJson, shards: [] });
     expect(m.outputs[0]?.shape).toEqual([null, 4]);
     m.dispose();
   });
