@@ -41,7 +41,26 @@ declare const browser: {
   tabs: { query(q: object): Promise<{ id?: number; url?: string }[]>; create(p: object): Promise<unknown> };
 };
 
-const waitReady = (popup: Page): Promise<unknown> => popup.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
+/**
+ * A driver over an opened popup and text page: `dispatch` runs the browser's real menu handler
+ * for a click on the text page; the outcome is read from the popup as a user would see it.
+ */
+async function driver(textPage: Page, popup: Page, dispatch: (url: string, info: Record<string, unknown>) => Promise<void>, stop: () => Promise<void>): Promise<Driver> {
+  await popup.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
+  let last = '';
+  return {
+    textPage,
+    popup,
+    async clickSelection(selectionText) {
+      const url = textPage.url();
+      await dispatch(url, { menuItemId: MENU_TEXT, frameId: 0, editable: false, pageUrl: url, selectionText });
+      const view = await waitForOutcome(popup, last);
+      last = view.jobId;
+      return view;
+    },
+    stop,
+  };
+}
 
 async function chromeDriver(servers: Servers): Promise<Driver> {
   const session = await launchChrome();
@@ -49,30 +68,19 @@ async function chromeDriver(servers: Servers): Promise<Driver> {
   await textPage.goto(`${servers.main}/text.html`);
   const popup = await session.browser.newPage();
   await popup.goto(`chrome-extension://${session.extensionId}/popup.html`);
-  await waitReady(popup);
-  let last = '';
-  return {
-    textPage,
-    popup,
-    async clickSelection(selectionText) {
-      const w = await session.worker();
-      const url = textPage.url();
-      // the real menu listener, as a user's click runs it
-      await w.evaluate(
-        async (u: string, info: Record<string, unknown>) => {
-          const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
-          if (!tab) throw new Error(`no tab for ${u}`);
-          (chrome.contextMenus.onClicked as unknown as { dispatch(a: unknown, b: unknown): void }).dispatch(info, tab);
-        },
-        url,
-        { menuItemId: MENU_TEXT, frameId: 0, editable: false, pageUrl: url, selectionText },
-      );
-      const view = await waitForOutcome(popup, last);
-      last = view.jobId;
-      return view;
-    },
-    stop: () => session.browser.close(),
+  const dispatch = async (url: string, info: Record<string, unknown>): Promise<void> => {
+    const w = await session.worker();
+    await w.evaluate(
+      async (u: string, i: Record<string, unknown>) => {
+        const tab = (await chrome.tabs.query({})).find((t) => t.url === u);
+        if (!tab) throw new Error(`no tab for ${u}`);
+        (chrome.contextMenus.onClicked as unknown as { dispatch(a: unknown, b: unknown): void }).dispatch(i, tab);
+      },
+      url,
+      info,
+    );
   };
+  return driver(textPage, popup, dispatch, () => session.browser.close());
 }
 
 async function firefoxDriver(servers: Servers): Promise<Driver> {
@@ -81,29 +89,19 @@ async function firefoxDriver(servers: Servers): Promise<Driver> {
   await textPage.goto(`${servers.main}/text.html`);
   await ff.testPage.evaluate(() => browser.tabs.create({ url: browser.runtime.getURL('popup.html'), active: false }));
   const popup = await findPage(ff.browser, '/popup.html');
-  await waitReady(popup);
-  let last = '';
-  return {
-    textPage,
-    popup,
-    async clickSelection(selectionText) {
-      const url = textPage.url();
-      // Firefox has no onClicked.dispatch: the test build's background runs its real menu handler
-      await ff.testPage.evaluate(
-        async (u: string, info: Record<string, unknown>) => {
-          const tab = (await browser.tabs.query({})).find((t) => t.url === u);
-          if (!tab) throw new Error(`no tab for ${u}`);
-          void browser.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [info, tab] });
-        },
-        url,
-        { menuItemId: MENU_TEXT, frameId: 0, editable: false, pageUrl: url, selectionText },
-      );
-      const view = await waitForOutcome(popup, last);
-      last = view.jobId;
-      return view;
-    },
-    stop: () => ff.stop(),
+  // Firefox has no onClicked.dispatch: the test build's background runs its real menu handler
+  const dispatch = async (url: string, info: Record<string, unknown>): Promise<void> => {
+    await ff.testPage.evaluate(
+      async (u: string, i: Record<string, unknown>) => {
+        const tab = (await browser.tabs.query({})).find((t) => t.url === u);
+        if (!tab) throw new Error(`no tab for ${u}`);
+        void browser.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [i, tab] });
+      },
+      url,
+      info,
+    );
   };
+  return driver(textPage, popup, dispatch, () => ff.stop());
 }
 
 const DRIVERS: [string, (s: Servers) => Promise<Driver>][] = [
