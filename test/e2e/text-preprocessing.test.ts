@@ -7,7 +7,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { percent } from '../../src/popup/format';
-import { TV_MODEL_NAME, tvExpected } from '../fixtures/keras/text-spec';
+import { OVERSIZED_MODEL_NAME, TV_MODEL_NAME, tvExpected } from '../fixtures/keras/text-spec';
 import {
   MENU_TEXT,
   ensureTestBuild,
@@ -167,5 +167,14 @@ describe.each(DRIVERS)('%s: text preprocessing', (_name, launch) => {
     // the same refusal for this model: every token is [UNK]
     const none = await classify('Привет мир');
     expect(none.errorCode).toBe('no-known-words');
+  });
+
+  test('a model whose vocabulary runs past its Embedding is refused with the numbers, not run', async () => {
+    await d.popup.select('#set-text-model', OVERSIZED_MODEL_NAME);
+    const view = await classify('great and bonkers');
+    expect(view.phase).toBe('error');
+    expect(view.errorCode).toBe('model-load-failed');
+    expect(view.text).toMatch(/has word indices up to 40 but the model's Embedding "embedding" takes 0\.\.15: reconvert with --num-words 16/);
+    expect(view.text).not.toMatch(/GatherV2|Something went wrong/);
   });
 });
