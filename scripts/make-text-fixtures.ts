@@ -13,7 +13,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { convertKeras, writeArtifacts } from '../src/converter/convert';
 import { groupMaker } from '../test/fixtures/keras/h5-groups';
-import { TV_CONFIG, TV_FIXTURE, TV_LABELS, TV_MODEL_NAME, TV_SCORES, TV_VOCABULARY } from '../test/fixtures/keras/text-spec';
+import { OVERSIZED_MODEL_NAME, OVERSIZED_VOCAB, TV_CONFIG, TV_FIXTURE, TV_LABELS, TV_MODEL_NAME, TV_SCORES, TV_VOCABULARY } from '../test/fixtures/keras/text-spec';
+import { defaultTokenizerConfig } from '../src/shared/tokenizer';
 import { writeZip } from '../test/fixtures/keras/zip-writer';
 
 const FIXTURES = path.resolve(__dirname, '../test/fixtures');
@@ -59,6 +60,21 @@ async function main(): Promise<void> {
   });
   const out = path.join(FIXTURES, 'models', TV_MODEL_NAME);
   console.log(`${out}: ${writeArtifacts(r, out).join(', ')}`);
+
+  // the same model and weights with a vocabulary past its Embedding (written by hand: our
+  // converter refuses to write it)
+  const bad = path.join(FIXTURES, 'models', OVERSIZED_MODEL_NAME);
+  fs.mkdirSync(bad, { recursive: true });
+  for (const f of ['model.json', 'group1-shard1of1.bin']) fs.copyFileSync(path.join(out, f), path.join(bad, f));
+  const meta = {
+    ...r.metadata?.metadata,
+    name: OVERSIZED_MODEL_NAME,
+    displayName: 'Vocabulary past its Embedding (test model)',
+    text: { tokenizer: defaultTokenizerConfig(), sequenceLength: 8, padding: 'post', truncating: 'post', maxChars: 20000 },
+  };
+  fs.writeFileSync(path.join(bad, 'metadata.json'), `${JSON.stringify(meta, null, 2)}\n`);
+  fs.writeFileSync(path.join(bad, 'vocab.json'), JSON.stringify(OVERSIZED_VOCAB));
+  console.log(`${bad}: model.json, group1-shard1of1.bin, metadata.json, vocab.json`);
 }
 
 main().catch((e: unknown) => {

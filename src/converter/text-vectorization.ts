@@ -204,13 +204,15 @@ export function extractTextVectorization(modelConfig: JsonObj, file: Buffer, whe
     inputName = (ni.config as JsonObj).name as string;
     kept.unshift(ni);
   }
-  const inner: JsonObj = Array.isArray(modelConfig.config) ? {} : { ...(modelConfig.config as JsonObj) };
-  const rewired = isSequential ? kept : (rewire(kept, name, inputName) as Json[]);
-  const config: JsonObj = Array.isArray(modelConfig.config) ? { ...modelConfig, config: rewired } : { ...modelConfig, config: { ...inner, layers: rewired } };
-  if (!isSequential && isObj(config.config)) {
-    config.config = rewire(config.config, name, inputName);
-    delete (config.config).build_input_shape;
-  } else if (isObj(config.config)) delete (config.config).build_input_shape;
+  let config: JsonObj;
+  if (Array.isArray(modelConfig.config)) config = { ...modelConfig, config: kept };
+  else {
+    const inner: JsonObj = { ...(modelConfig.config as JsonObj), layers: kept };
+    // the model's build shape was the string input's
+    delete inner.build_input_shape;
+    // Functional: the layers that read the TextVectorization now read the input
+    config = { ...modelConfig, config: isSequential ? inner : rewire(inner, name, inputName) };
+  }
   delete config.build_config;
   return { config, layerName: name, settings, sequenceLength, vocabulary, vocabularySource };
 }

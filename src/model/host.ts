@@ -7,11 +7,11 @@
 import * as tf from './tf';
 import { configureTf, loadGraphModel, loadLayersModel } from './tf';
 import { selectBackend } from './backend';
-import { imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
+import { firstEmbedding, imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
 import { decodeImage, fetchImage, thumbnail, toInputPixels } from './image';
 import { AppError } from '../shared/errors';
 import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from '../shared/metadata';
-import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
+import { encodeText, largestTextId, parseWordIndex, type WordIndex } from '../shared/tokenizer';
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
 
@@ -144,6 +144,19 @@ export class ModelHost implements ModelHostApi {
         : await loadLayersModel(this.opts.baseUrl + modelPath, { onProgress });
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
+    }
+    // ids past the Embedding would fail inside TF.js ("GatherV2: the index value … is not in
+    // [0, n)") on the first word that uses them: refuse the model up front, naming the numbers
+    const emb = firstEmbedding(model);
+    if (emb && meta.text && wordIndex) {
+      const largest = largestTextId(meta.text, wordIndex);
+      if (largest >= emb.inputDim) {
+        model.dispose();
+        throw new AppError(
+          'model-load-failed',
+          `${dir}${textVocabFile(meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
+        );
+      }
     }
     try {
       await warmUp(model, meta);

@@ -39,6 +39,26 @@ export function imageTensor(px: Pixels, pre: ImagePreprocessing): tf.Tensor4D {
   });
 }
 
+/** Anything with tfjs-layers' `layers` list (a LayersModel); graph models have none. */
+interface WithLayers {
+  layers: { getClassName(): string; getConfig(): object; name: string; layers?: unknown }[];
+}
+
+/** The first Embedding the token ids meet (nested models included): its name and input_dim. */
+export function firstEmbedding(model: unknown): { name: string; inputDim: number } | null {
+  const layers = (model as Partial<WithLayers>).layers;
+  if (!Array.isArray(layers)) return null;
+  for (const l of layers) {
+    if (l.getClassName() === 'Embedding') {
+      const dim = (l.getConfig() as { inputDim?: unknown }).inputDim;
+      return typeof dim === 'number' ? { name: l.name, inputDim: dim } : null;
+    }
+    const inner = firstEmbedding(l);
+    if (inner) return inner;
+  }
+  return null;
+}
+
 export function textTensor(ids: readonly number[]): tf.Tensor2D {
   return tf.tensor2d(ids as number[], [1, ids.length], 'int32');
 }

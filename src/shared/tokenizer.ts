@@ -172,6 +172,22 @@ export function padSequence(
   return out;
 }
 
+/**
+ * The largest id `encodeText` can feed the model with this preprocessing and vocabulary: the
+ * largest index, capped below `numWords` (the OOV index stands in for the rest), or 0 for none.
+ */
+export function largestTextId(pre: TextPreprocessing, wordIndex: WordIndex): number {
+  const tk = pre.tokenizer;
+  const oov = tk?.oovToken != null && hasOwn(wordIndex, tk.oovToken) ? (wordIndex[tk.oovToken] as number) : 0;
+  let max = oov;
+  for (const k of Object.keys(wordIndex)) {
+    const i = wordIndex[k] as number;
+    if (tk?.numWords != null && i >= tk.numWords) continue;
+    if (i > max) max = i;
+  }
+  return max;
+}
+
 export interface EncodedText {
   /** exactly `sequenceLength` indices, ready to feed the model */
   ids: number[];

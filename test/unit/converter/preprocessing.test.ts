@@ -268,6 +268,35 @@ describe('TextVectorization inside the model', () => {
     const ng = await tvRun(patched({ ngrams: 2 }));
     expect(ng.metadata?.metadata.text?.vectorization?.ngrams).toEqual([1, 2]);
   });
+  it('a Functional model is rewired: the layer after TextVectorization reads the new int input', async () => {
+    const src = new ZipArchive(fixture(TV_FIXTURE), TV_FIXTURE);
+    const seqCfg = JSON.parse(src.read('config.json').toString('utf8')) as { config: { layers: { class_name: string; config: { name: string } }[] } };
+    const tensor = (from: string, shape: (number | null)[]): unknown => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [from, 0, 0] } });
+    const names = seqCfg.config.layers.map((l) => l.config.name);
+    const functional = {
+      module: 'keras.src.models.functional',
+      class_name: 'Functional',
+      config: {
+        name: 'functional',
+        trainable: true,
+        layers: seqCfg.config.layers.map((l, i) => ({
+          ...l,
+          name: l.config.name,
+          inbound_nodes: i === 0 ? [] : [{ args: [tensor(names[i - 1] as string, [null])], kwargs: {} }],
+        })),
+        input_layers: [names[0], 0, 0],
+        output_layers: [names[names.length - 1], 0, 0],
+      },
+    };
+    const archive = writeZip([...src.entries.keys()].map((n) => ({ name: n, data: n === 'config.json' ? Buffer.from(JSON.stringify(functional)) : src.read(n) })));
+    const r = await tvRun(archive);
+    const m = await loadResult(r);
+    expect(m.inputs[0]?.shape).toEqual([null, TV_SEQUENCE_LENGTH]);
+    const y = m.predict(tf.tensor2d([[5, 6, 0, 0, 0, 0, 0, 0]], [1, TV_SEQUENCE_LENGTH])) as tf.Tensor;
+    expect((await y.data())[0]).toBeCloseTo(tvExpected([5, 6]), 6);
+    tf.dispose(y);
+    m.dispose();
+  });
   it('Tokenizer flags do not apply to a TextVectorization model', async () => {
     await expect(tvRun(fixture(TV_FIXTURE), { padding: 'pre' })).rejects.toThrow(/--padding does not apply: the model's TextVectorization layer "text_vectorization" defines the text preprocessing/);
   });
@@ -309,12 +338,9 @@ describe('converter errors and outputs', () => {
     expect(packed.manifest).toEqual([{ paths: [], weights: [] }]);
     expect(packed.shards).toEqual([]);
     // and TF.js loads such a model
-    const modelJson: JsonObj = {
-      format: 'layers-model',
-      modelTopology: { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 2, 2] } }] } },
-      weightsManifest: packed.manifest as unknown as JsonObj[],
-    };
-    const m = await loadArtifacts({ modelJson: { ...modelJson, modelTopology: { model_config: modelJson.modelTopology } }, shards: [] });
+    const modelConfig: JsonObj = { class_name: 'Sequential', config: { name: 's', layers: [{ class_name: 'Flatten', config: { name: 'f', batch_input_shape: [null, 2, 2] } }] } };
+    const modelJson: JsonObj = { format: 'layers-model', modelTopology: { model_config: modelConfig }, weightsManifest: packed.manifest as unknown as JsonObj[] };
+    const m = await loadArtifacts({ modelJson, shards: [] });
     expect(m.outputs[0]?.shape).toEqual([null, 4]);
     m.dispose();
   });

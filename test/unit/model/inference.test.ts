@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { imageTensor, inputShape, predictScores, textTensor, warmUp } from '../../../src/model/inference';
+import { firstEmbedding, imageTensor, inputShape, predictScores, textTensor, warmUp } from '../../../src/model/inference';
 import type { ModelMetadata } from '../../../src/shared/metadata';
 
 beforeAll(async () => {
@@ -101,5 +101,18 @@ describe('graph models', () => {
     expect(scores[1]!.probability).toBeGreaterThan(0.9);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('firstEmbedding', () => {
+  it('finds the Embedding the ids meet, inside nested models too', () => {
+    const inner = tfl.sequential({ name: 'inner', layers: [tfl.layers.embedding({ name: 'emb', inputDim: 50, outputDim: 2, inputLength: 4, inputShape: [4] })] });
+    const outer = tfl.sequential({ layers: [inner, tfl.layers.flatten(), tfl.layers.dense({ units: 1 })] });
+    expect(firstEmbedding(outer)).toEqual({ name: 'emb', inputDim: 50 });
+    const dense = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [3] })] });
+    expect(firstEmbedding(dense)).toBeNull();
+    expect(firstEmbedding({})).toBeNull();
+    outer.dispose();
+    dense.dispose();
   });
 });

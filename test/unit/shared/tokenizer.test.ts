@@ -21,6 +21,7 @@ import {
   parseKerasTokenizerJson,
   parseWordIndex,
   textToSequence,
+  largestTextId,
   textToTokens,
   vectorizationTokens,
 } from '../../../src/shared/tokenizer';
@@ -324,6 +325,20 @@ describe('parseKerasTokenizerJson', () => {
     expect(() => parseKerasTokenizerJson('{"class_name":"Tokenizer"}')).toThrow(/config/);
     expect(() => parseKerasTokenizerJson('{"config":{"word_index":"{bad"}}')).toThrow(/word_index/);
     expect(() => parseKerasTokenizerJson('{"config":{"word_index":{"a":1},"oov_token":"<UNK>"}}')).toThrow(/oov_token/);
+  });
+});
+
+describe('largestTextId (what must fit the Embedding)', () => {
+  const wi = { '<OOV>': 1, a: 2, b: 7, c: 30 };
+  const pre = (numWords: number | null, oovToken: string | null = '<OOV>'): TextPreprocessing => ({
+    tokenizer: defaultTokenizerConfig({ oovToken, numWords }), sequenceLength: 3, padding: 'pre', truncating: 'pre', maxChars: 100,
+  });
+  it('is the largest index, or the largest below num_words', () => {
+    expect(largestTextId(pre(null), wi)).toBe(30);
+    expect(largestTextId(pre(10), wi)).toBe(7);
+    expect(largestTextId(pre(2), wi)).toBe(1); // only the OOV index remains
+    // every id encodeText gives stays at or below it
+    expect(Math.max(...encodeText('a b c zz', pre(10), wi).ids)).toBeLessThanOrEqual(7);
   });
 });
 
