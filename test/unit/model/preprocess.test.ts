@@ -71,7 +71,7 @@ function areaReference(px: Rgba, oh: number, ow: number): Float64Array {
         for (let x = Math.floor(ox * sx); x < Math.ceil((ox + 1) * sx); x++) {
           const wy = Math.min(y + 1, (oy + 1) * sy) - Math.max(y, oy * sy);
           const wx = Math.min(x + 1, (ox + 1) * sx) - Math.max(x, ox * sx);
-          for (let c = 0; c < 3; c++) out[(oy * ow + ox) * 3 + c] += ((px.data[(y * px.width + x) * 4 + c] as number) * wy * wx) / (sy * sx);
+          for (let c = 0; c < 3; c++) out[(oy * ow + ox) * 3 + c]! += ((px.data[(y * px.width + x) * 4 + c] as number) * wy * wx) / (sy * sx);
         }
   return out;
 }
