@@ -253,7 +253,7 @@ describe('metadata', () => {
     });
     expect(r.metadata?.metadata).toMatchObject({
       schemaVersion: 1, name: 'tiny-cnn', task: 'image', labels: ['cat', 'dog', 'bird'], output: 'softmax', modelFile: 'model.json',
-      image: { inputSize: [8, 8], channels: 3, resize: 'stretch' },
+      image: { inputSize: [8, 8], channels: 3, fit: 'stretch', resizeMethod: 'bilinear', background: [255, 255, 255] },
     });
   });
   it('text: Keras Tokenizer.to_json() vocabulary and 1-unit sigmoid', async () => {
