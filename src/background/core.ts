@@ -112,8 +112,8 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
 }
 
 /**
- * The pixels of the right-clicked <img> when it shows `url` completely; otherwise the fetch error
- * `fetchError` stays the answer, with the page's reason added (never other pixels, issue 8).
+ * The pixels of the right-clicked <img> when it shows `url` completely; otherwise an error (never
+ * other pixels, issue 8): the page's reason when access was refused, else `fetchError` itself.
  */
 async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string, fetchError: AppError): Promise<ImageSource> {
   let captured: CapturedImage;
@@ -125,6 +125,9 @@ async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined,
     throw fetchError;
   }
   if (captured.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  // Access refused (HTTP 401/403, fetchImage's message): the page's copy was the way in, so say
+  // why it could not be used. Any other failure (404, network) stays the download error.
+  if (!/^HTTP 40[13] /.test(fetchError.message)) throw fetchError;
   const why = captured.kind === 'none' ? captured.message : 'the page gave a URL instead of pixels';
   throw new AppError(captured.kind === 'none' && captured.reason !== 'no-image' ? captured.reason : 'page-image-not-shown', `${fetchError.message}; ${why}`);
 }

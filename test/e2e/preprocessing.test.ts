@@ -226,7 +226,7 @@ describe.each([
   test('page-pixels fallback refuses other pixels: a placeholder, another URL, an unfinished image', async () => {
     const placeholder = await d.click('#placeholder', `${origin}/private/scene.jpg`);
     expect(placeholder.error?.code).toBe('page-image-not-shown');
-    expect(placeholder.error?.message).toMatch(/HTTP 403 .*; the element you right-clicked is a <canvas>, not the image/);
+    expect(placeholder.error?.message).toMatch(/^HTTP 403 .*; the element you right-clicked is a <canvas>, not the image/);
     const swapped = await d.click('#swapped', `${origin}/private/tall-1to3.png`);
     expect(swapped.error?.code).toBe('page-image-not-shown');
     expect(swapped.error?.message).toMatch(/shows .*wide-3to1\.jpg, not .*tall-1to3\.png/);
