@@ -6,5 +6,6 @@
 import type { Scenario } from '../scenario';
 import { classify } from './classify';
 import { faults } from './faults';
+import { preprocessing } from './preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...faults];
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...faults];
