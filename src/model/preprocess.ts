@@ -16,7 +16,8 @@
  * compositing first (every step is linear). Colour order and normalisation are TF.js ops.
  */
 import * as tf from './tf';
-import type { ImageFit, ImagePreprocessing, ResizeMethod } from '../shared/metadata';
+import { placement, type Placement } from '../shared/geometry';
+import type { ImagePreprocessing, ResizeMethod } from '../shared/metadata';
 
 /** Decoded pixels: 8-bit RGBA, unpremultiplied, EXIF orientation already applied. */
 export interface Rgba {
@@ -84,32 +85,6 @@ export function axisTaps(inSize: number, outSize: number, method: ResizeMethod):
     (t.weight[1] as Float32Array)[o] = frac;
   }
   return t;
-}
-
-/** Where the image goes: the source rectangle read and the output rectangle it fills. */
-export interface Placement {
-  src: { x: number; y: number; width: number; height: number };
-  dst: { x: number; y: number; width: number; height: number };
-}
-
-export function placement(width: number, height: number, outH: number, outW: number, fit: ImageFit): Placement {
-  const whole = { x: 0, y: 0, width, height };
-  if (fit === 'center-crop') {
-    // keras.preprocessing.image.smart_resize: the largest centred box with the target's aspect.
-    const cropH = Math.max(1, Math.min(height, Math.floor((width * outH) / outW)));
-    const cropW = Math.max(1, Math.min(width, Math.floor((height * outW) / outH)));
-    return {
-      src: { x: Math.floor((width - cropW) / 2), y: Math.floor((height - cropH) / 2), width: cropW, height: cropH },
-      dst: { x: 0, y: 0, width: outW, height: outH },
-    };
-  }
-  if (fit === 'letterbox') {
-    const s = Math.min(outW / width, outH / height);
-    const w = Math.min(outW, Math.max(1, Math.round(width * s)));
-    const h = Math.min(outH, Math.max(1, Math.round(height * s)));
-    return { src: whole, dst: { x: Math.floor((outW - w) / 2), y: Math.floor((outH - h) / 2), width: w, height: h } };
-  }
-  return { src: whole, dst: { x: 0, y: 0, width: outW, height: outH } };
 }
 
 /**
