@@ -25,7 +25,11 @@ type Scores = Record<string, number>;
 interface Seen {
   scores: Scores;
   input: number[];
+  /** fetch + check + decode, and preprocessing, as the host measured them (ms) */
+  acquireMs: number;
+  preprocessMs: number;
 }
+type Timed = StoredJob & { result?: { timings?: { acquireMs: number; preprocessMs: number } } };
 
 /** One local site for the whole run: the generated images, some only with the page's cookie. */
 interface Site {
@@ -138,7 +142,8 @@ export const preprocessing: Scenario[] = [
         expect([f.file, job.phase, job.error?.code]).toEqual([f.file, 'done', undefined]);
         const input = await ctx.d.lastModelInput();
         expect(input?.length).toBe(224 * 224 * 3);
-        mine[f.file] = { scores: toScores(job), input: input as number[] };
+        const t = (job as Timed).result?.timings;
+        mine[f.file] = { scores: toScores(job), input: input as number[], acquireMs: t?.acquireMs ?? NaN, preprocessMs: t?.preprocessMs ?? NaN };
       }
       seen[ctx.d.name] = mine;
       const other = seen[ctx.d.name === 'chromium' ? 'firefox' : 'chromium'];
@@ -155,6 +160,8 @@ export const preprocessing: Scenario[] = [
           dpVsNsfwjs: maxDelta(me.scores, ref.nsfwjs),
           dpVsOther: o ? maxDelta(me.scores, o.scores) : null,
           top: [top1(me.scores), top1(ref.ours), top1(ref.nsfwjs), ...(o ? [top1(o.scores)] : [])],
+          acquireMs: Math.round(me.acquireMs),
+          preprocessMs: Math.round(me.preprocessMs),
         };
       });
       const prev = fs.existsSync(SUMMARY) ? (JSON.parse(fs.readFileSync(SUMMARY, 'utf8')) as Record<string, unknown>) : {};
