@@ -1,8 +1,8 @@
 /**
  * The one image preprocessing path (issue 8), giving the same numbers in the Chrome offscreen
- * document, the Firefox background page and Node (the reference tests): decoded
- * RGBA at natural size → composite onto the metadata background → fit (stretch / center-crop /
- * letterbox) → resize (bilinear half-pixel, bilinear align-corners, nearest, area) → colour order,
+ * document, the Firefox background page and Node (the reference tests): decoded RGBA at natural
+ * size → fit (stretch / center-crop / letterbox) → resize (bilinear half-pixel, bilinear
+ * align-corners, nearest, area) → composite onto the metadata background → colour order,
  * grayscale, scale/offset, mean/std → [1, h, w, c]. No canvas smoothing anywhere on this path.
  *
  * Resizing is separable. Per axis, each output index reads a few source indices ("taps") with
@@ -11,7 +11,7 @@
  * arithmetic is IEEE double without fused multiply-add in every engine, so V8 (Chrome, Node) and
  * SpiderMonkey (Firefox) give bit-identical results, unlike TF.js backends (wasm, webgl and cpu
  * round differently); and only tapped rows are read, so a 4000×3000 photo is never copied whole
- * (TF.js gather/matmul versions took 1–40 s on it in the cpu backend; see docs/preprocessing.md).
+ * (a TF.js gather-per-tap version took 1–49 s on it in the cpu backend; docs/preprocessing.md).
  * Alpha is carried premultiplied through both passes and composited at the end, which equals
  * compositing first (every step is linear). Colour order and normalisation are TF.js ops.
  */
