@@ -17,6 +17,7 @@ import {
   TOP_K,
   isRestrictedPage,
   parseCapturedImage,
+  type CapturedImage,
   type ClassificationResult,
   type ContentApi,
   type HostOutcome,
@@ -110,16 +111,25 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
   throw new AppError(captured.reason, captured.message);
 }
 
-/** The pixels of the page's own <img> for `url`, or null when the page cannot give them either. */
-async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string): Promise<ImageSource | null> {
+/**
+ * The pixels of the right-clicked <img> when it shows `url` completely; otherwise an error (never
+ * other pixels, issue 8): the page's reason when access was refused, else `fetchError` itself.
+ */
+async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string, fetchError: AppError): Promise<ImageSource> {
+  let captured: CapturedImage;
   try {
-    const captured = parseCapturedImage(
+    captured = parseCapturedImage(
       await callContent(tab, info.frameId, (c) => c.captureImage({ srcUrl: url, mediaType: info.mediaType, pixels: true }), CAPTURE_TIMEOUT_MS),
     );
-    return captured.kind === 'data-url' ? { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' } : null;
   } catch {
-    return null;
+    throw fetchError;
   }
+  if (captured.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  // Access refused (HTTP 401/403, fetchImage's message): the page's copy was the way in, so say
+  // why it could not be used. Any other failure (404, network) stays the download error.
+  if (!/^HTTP 40[13] /.test(fetchError.message)) throw fetchError;
+  const why = captured.kind === 'none' ? captured.message : 'the page gave a URL instead of pixels';
+  throw new AppError(captured.kind === 'none' && captured.reason !== 'no-image' ? captured.reason : 'page-image-not-shown', `${fetchError.message}; ${why}`);
 }
 
 async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<string> {
@@ -172,10 +182,9 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
           outcome = await classify(source);
         } catch (e) {
           // The extension's fetch carries no page cookies, so images behind a login fail there;
-          // the page has already loaded them, so read its pixels instead (same-origin or CORS).
-          const pagePixels = e instanceof AppError && e.code === 'image-fetch-failed' && sourceUrl ? await capturePixels(info, tab, sourceUrl) : null;
-          if (!pagePixels) throw e;
-          outcome = await classify(pagePixels);
+          // the page has already loaded them, so read the right-clicked image's pixels instead.
+          if (!(e instanceof AppError && e.code === 'image-fetch-failed' && sourceUrl)) throw e;
+          outcome = await classify(await capturePixels(info, tab, sourceUrl, e));
         }
       } else {
         const text = await selectionText(info, tab);

@@ -12,7 +12,7 @@ import { createBackground } from './core';
 
 let host: ModelHost | null = null;
 const bg = createBackground(() => {
-  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p) });
+  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p), recordInputs: __TEST__ });
   return Promise.resolve(host);
 });
 
@@ -37,6 +37,8 @@ const testApi = __TEST__
       /** Runs the real menu handler (Firefox has no contextMenus.onClicked.dispatch). */
       testMenuClick: (info: Menus.OnClickData, tab: Tabs.Tab | undefined) => bg.onMenuClicked(info, tab),
       testMemory: () => host?.memory() ?? null,
+      /** The last image job's model input (Chrome: tensorlensHost.lastInput in the offscreen document). */
+      testLastInput: () => host?.lastInput ?? null,
     }
   : {};
 serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), ...testApi }, fromExtensionPage);

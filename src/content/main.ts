@@ -5,7 +5,7 @@
  */
 import { fromThisExtension, serve } from '../ext/rpc';
 import type { CapturedImage, ContentApi } from '../shared/protocol';
-import { thumbnailSize } from '../shared/geometry';
+import { MAX_IMAGE_PIXELS, thumbnailSize } from '../shared/geometry';
 
 /** Captures are capped: the model input is small, and messages should stay small too. */
 const CAPTURE_MAX_SIDE = 1024;
@@ -56,11 +56,11 @@ function cssBackgroundUrl(el: Element): string | null {
   return m?.[2] ? new URL(m[2], document.baseURI).href : null;
 }
 
-async function fromElement(el: Element, pixels = false): Promise<CapturedImage | null> {
+async function fromElement(el: Element): Promise<CapturedImage | null> {
   if (el instanceof HTMLImageElement) {
     const url = el.currentSrc || el.src;
     if (!url) return null;
-    if (!pixels && /^(https?|data):/i.test(url)) return { kind: 'url', url };
+    if (/^(https?|data):/i.test(url)) return { kind: 'url', url };
     if (!el.complete || el.naturalWidth === 0) return { kind: 'none', reason: 'image-unreadable', message: 'the image has not loaded' };
     return draw(el, el.naturalWidth, el.naturalHeight); // blob: and other page-only URLs
   }
@@ -90,14 +90,45 @@ function candidates(): Element[] {
   return [...new Set(out)].filter((e) => e !== document.documentElement && e !== document.body);
 }
 
+const shortUrl = (u: string): string => (u.length > 100 ? `${u.slice(0, 97)}…` : u);
+
+/**
+ * The page-pixels fallback (the extension's own fetch was refused, e.g. an image behind a login):
+ * the pixels of the very element the user right-clicked, and only when it completely shows `url`.
+ * Anything else would classify other pixels under that URL (issue 8), so it says why it refuses.
+ */
+function pagePixels(url: string): CapturedImage {
+  const el = lastClick.target;
+  const refuse = (message: string): CapturedImage => ({ kind: 'none', reason: 'page-image-not-shown', message });
+  if (!(el instanceof HTMLImageElement))
+    return refuse(`the element you right-clicked is ${el instanceof Element ? `a <${el.localName}>` : 'not an element'}, not the image ${shortUrl(url)}`);
+  const shown = el.currentSrc || el.src;
+  if (shown !== url) return refuse(`the image you right-clicked shows ${shortUrl(shown)}, not ${shortUrl(url)}`);
+  if (!el.complete || el.naturalWidth === 0) return refuse(`the image you right-clicked has not finished loading ${shortUrl(url)}`);
+  const { naturalWidth: w, naturalHeight: h } = el;
+  if (w * h > MAX_IMAGE_PIXELS) return { kind: 'none', reason: 'image-unreadable', message: `the image is ${w}×${h} pixels, too large to read from the page` };
+  // Natural size and lossless PNG: the model host resizes these pixels exactly as fetched files.
+  const canvas = document.createElement('canvas');
+  canvas.width = w;
+  canvas.height = h;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return { kind: 'none', reason: 'image-unreadable', message: 'no 2d canvas' };
+  ctx.drawImage(el, 0, 0);
+  try {
+    return { kind: 'data-url', dataUrl: canvas.toDataURL('image/png') };
+  } catch {
+    return { kind: 'none', reason: 'image-tainted', message: `the page does not allow reading the pixels of ${shortUrl(url)} (cross-origin image)` };
+  }
+}
+
 const api: ContentApi = {
   getSelection: () => Promise.resolve(selectedText()),
   async captureImage(hint) {
-    const pixels = hint.pixels === true;
-    if (hint.srcUrl && (pixels || hint.srcUrl.startsWith('blob:'))) {
+    if (hint.pixels === true) return hint.srcUrl ? pagePixels(hint.srcUrl) : { kind: 'none', reason: 'no-image', message: 'no image URL to read' };
+    if (hint.srcUrl?.startsWith('blob:')) {
       // Only an element that shows this URL (<picture>/srcset may show another source than src).
       const img = [...document.images].find((i) => (i.currentSrc || i.src) === hint.srcUrl);
-      if (img) return (await fromElement(img, pixels)) ?? { kind: 'none', reason: 'no-image', message: '' };
+      if (img) return (await fromElement(img)) ?? { kind: 'none', reason: 'no-image', message: '' };
     }
     for (const el of candidates()) {
       const c = await fromElement(el);
@@ -114,7 +145,8 @@ if (!(globalThis as Record<string, unknown>)[flag]) {
   document.addEventListener(
     'contextmenu',
     (e) => {
-      lastClick = { target: e.target, x: e.clientX, y: e.clientY };
+      // composedPath()[0]: the element itself even inside an open shadow root (e.target is the host).
+      lastClick = { target: e.composedPath()[0] ?? e.target, x: e.clientX, y: e.clientY };
     },
     true,
   );

@@ -7,8 +7,9 @@
 import * as tf from './tf';
 import { configureTf, loadGraphModel, loadLayersModel } from './tf';
 import { selectBackend } from './backend';
-import { firstEmbedding, imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
-import { decodeImage, fetchImage, thumbnail, toInputPixels } from './image';
+import { firstEmbedding, predictScores, textTensor, warmUp, type Predictor } from './inference';
+import { decodeImage, fetchImage, thumbnail } from './image';
+import { preprocessImage } from './preprocess';
 import { AppError } from '../shared/errors';
 import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from '../shared/metadata';
 import { encodeText, largestTextId, parseWordIndex, type WordIndex } from '../shared/tokenizer';
@@ -20,6 +21,8 @@ export interface HostOptions {
   baseUrl: string;
   onProgress?: (p: LoadProgress) => void;
   imageFetchTimeoutMs?: number;
+  /** test builds: keep the last image job's model input (lastInput), to compare browsers */
+  recordInputs?: boolean;
 }
 
 interface LoadedModel {
@@ -36,6 +39,8 @@ export class ModelHost implements ModelHostApi {
   private backend: BackendName | null = null;
   private backendSetting: BackendSetting | null = null;
   private models = new Map<string, Promise<LoadedModel>>();
+  /** the last image job's model input, flattened (only with HostOptions.recordInputs) */
+  lastInput: number[] | null = null;
 
   constructor(private readonly opts: HostOptions) {
     configureTf(opts.baseUrl);
@@ -212,9 +217,9 @@ export class ModelHost implements ModelHostApi {
     const img = await decodeImage(blob);
     const t1 = now();
     try {
-      const px = toInputPixels(img, pre);
       const thumb = thumbnail(img);
-      const input = imageTensor(px, pre);
+      const input = preprocessImage(img.pixels, pre);
+      if (this.opts.recordInputs) this.lastInput = Array.from(await input.data());
       const t2 = now();
       const scores = await predictScores(m.model, input, m.meta);
       const t3 = now();

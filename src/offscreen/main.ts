@@ -11,6 +11,7 @@ const background = rpcClient<BackgroundApi>('background', sendToRuntime);
 const host = new ModelHost({
   baseUrl: browser.runtime.getURL(''),
   onProgress: (p) => void background.reportProgress(p).catch(() => undefined),
+  recordInputs: __TEST__,
 });
 
 // Only the service worker (an extension context) may ask for work.

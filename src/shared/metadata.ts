@@ -19,9 +19,26 @@ export type OutputKind =
   /** raw logits: the extension applies softmax */
   | 'logits';
 
-export type ResizeMethod = 'bilinear' | 'bilinear-align-corners' | 'nearest' | 'area';
-export type ImageFit = 'stretch' | 'center-crop' | 'letterbox';
+/** How the image is resampled to the model input (issue 8). */
+export type ResizeMethod =
+  /** half-pixel centres, as tf.image.resize / Keras Resizing / image_dataset_from_directory */
+  | 'bilinear'
+  /** tf.image.resizeBilinear(alignCorners = true), what nsfwjs does */
+  | 'bilinear-align-corners'
+  /** half-pixel centres, nearest source pixel */
+  | 'nearest'
+  /** true area averaging (each output pixel is the mean of the source area it covers) */
+  | 'area';
 export const RESIZE_METHODS: readonly ResizeMethod[] = ['bilinear', 'bilinear-align-corners', 'nearest', 'area'];
+
+/** How the image's aspect ratio meets the input's. */
+export type ImageFit =
+  /** the whole image onto the whole input (aspect changes, nothing cropped) */
+  | 'stretch'
+  /** the largest centred box with the input's aspect (Keras smart_resize, Teachable Machine) */
+  | 'center-crop'
+  /** the whole image scaled to fit, centred, padded with `background` */
+  | 'letterbox';
 export const IMAGE_FITS: readonly ImageFit[] = ['stretch', 'center-crop', 'letterbox'];
 
 export interface ImagePreprocessing {
@@ -30,12 +47,11 @@ export interface ImagePreprocessing {
   channels: 1 | 3;
   /** default 'rgb' (caffe-style keras.applications use 'bgr') */
   colorOrder?: 'rgb' | 'bgr';
-  /** x = pixel(0..255) * scale + offset, then (x - mean) / std if given */
+  /** x = pixel(0..255) * scale + offset, then (x - mean) / std per channel when given */
   scale: number;
   offset: number;
   mean?: number[];
   std?: number[];
-  /** 'bilinear' = half-pixel centres like tf.image.resize / Keras Resizing */
   resizeMethod: ResizeMethod;
   fit: ImageFit;
   /** RGB 0..255: transparency is composited onto it; letterbox pads with it */
@@ -133,6 +149,7 @@ const isPosInt = (v: unknown): v is number => Number.isInteger(v) && (v as numbe
  * `where` names the file in messages (e.g. "model_web/spam/metadata.json").
  */
 export function parseMetadata(raw: unknown, where = METADATA_FILE): ModelMetadata {
+  let image: ImagePreprocessing | undefined;
   if (!isObj(raw)) fail(where, 'expected a JSON object');
   if (raw.schemaVersion !== METADATA_SCHEMA_VERSION)
     fail(where, `schemaVersion must be ${METADATA_SCHEMA_VERSION}, got ${JSON.stringify(raw.schemaVersion)}`);
@@ -159,24 +176,7 @@ export function parseMetadata(raw: unknown, where = METADATA_FILE): ModelMetadat
       if (v !== undefined && (!Array.isArray(v) || v.length !== im.channels || !v.every((x) => typeof x === 'number')))
         fail(where, `"image.${k}" must be an array of ${String(im.channels)} numbers`);
     }
-    if (im.colorOrder !== undefined && im.colorOrder !== 'rgb' && im.colorOrder !== 'bgr') fail(where, '"image.colorOrder" must be "rgb" or "bgr"');
-    // files written before fit/resizeMethod/background existed name only `resize`
-    const assumed = Array.isArray(im.assumed) ? im.assumed.filter((a): a is string => typeof a === 'string') : [];
-    if (im.fit === undefined && (im.resize === 'stretch' || im.resize === 'letterbox')) im.fit = im.resize;
-    if (im.resizeMethod === undefined) {
-      im.resizeMethod = 'bilinear';
-      assumed.push('resize method not given: bilinear (half-pixel centres, as tf.image.resize)');
-    }
-    if (im.background === undefined) {
-      im.background = [255, 255, 255];
-      assumed.push('background not given: white');
-    }
-    if (!(IMAGE_FITS as readonly unknown[]).includes(im.fit)) fail(where, `"image.fit" must be one of ${IMAGE_FITS.join(', ')}`);
-    if (!(RESIZE_METHODS as readonly unknown[]).includes(im.resizeMethod)) fail(where, `"image.resizeMethod" must be one of ${RESIZE_METHODS.join(', ')}`);
-    if (!Array.isArray(im.background) || im.background.length !== 3 || !im.background.every((x) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 255))
-      fail(where, '"image.background" must be [r, g, b] with integers 0..255');
-    if (im.preset !== undefined && typeof im.preset !== 'string') fail(where, '"image.preset" must be a string');
-    if (assumed.length > 0) im.assumed = assumed;
+    image = parseImageFields(im, where);
   } else {
     const tx = raw.text;
     if (!isObj(tx)) fail(where, '"text" preprocessing is required for task "text"');
@@ -208,5 +208,47 @@ export function parseMetadata(raw: unknown, where = METADATA_FILE): ModelMetadat
       if (typeof tk.vocabFile !== 'string' || !tk.vocabFile) fail(where, '"text.tokenizer.vocabFile" must name a file');
     }
   }
-  return raw as unknown as ModelMetadata;
+  return (image ? { ...raw, image } : raw) as unknown as ModelMetadata;
+}
+
+const isByte = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 255;
+
+/**
+ * The image fields beyond size/channels/scale/offset/mean/std: validated, and defaulted for files
+ * written before issue 8 (`resize: 'stretch'|'letterbox'`, no fit/resizeMethod/background), with
+ * one `assumed` sentence per defaulted field so the defaults are never silent.
+ */
+function parseImageFields(im: Record<string, unknown>, where: string): ImagePreprocessing {
+  const assumed: string[] = Array.isArray(im.assumed) ? im.assumed.filter((a): a is string => typeof a === 'string') : [];
+  if (im.assumed !== undefined && (!Array.isArray(im.assumed) || assumed.length !== im.assumed.length)) fail(where, '"image.assumed" must be an array of strings');
+  let fit = im.fit;
+  if (fit === undefined) {
+    if (im.resize === undefined) fail(where, '"image.fit" must be "stretch", "center-crop" or "letterbox"');
+    if (im.resize !== 'stretch' && im.resize !== 'letterbox') fail(where, '"image.resize" must be "stretch" or "letterbox"');
+    fit = im.resize;
+    assumed.push(`fit "${im.resize}" comes from the older "resize" field`);
+  } else if (!(IMAGE_FITS as readonly unknown[]).includes(fit)) fail(where, '"image.fit" must be "stretch", "center-crop" or "letterbox"');
+  let resizeMethod = im.resizeMethod;
+  if (resizeMethod === undefined) {
+    resizeMethod = 'bilinear';
+    assumed.push('resizeMethod "bilinear" (half-pixel centres, as tf.image.resize and Keras Resizing) was not stated in the metadata');
+  } else if (!(RESIZE_METHODS as readonly unknown[]).includes(resizeMethod))
+    fail(where, `"image.resizeMethod" must be one of ${RESIZE_METHODS.map((m) => `"${m}"`).join(', ')}`);
+  let background = im.background;
+  if (background === undefined) {
+    background = [255, 255, 255];
+    assumed.push('background white: transparent pixels are composited onto white, as image viewers show them (not stated in the metadata)');
+  } else if (!Array.isArray(background) || background.length !== 3 || !background.every(isByte))
+    fail(where, '"image.background" must be [r, g, b] with values 0..255');
+  if (im.colorOrder !== undefined && im.colorOrder !== 'rgb' && im.colorOrder !== 'bgr') fail(where, '"image.colorOrder" must be "rgb" or "bgr"');
+  if (im.preset !== undefined && typeof im.preset !== 'string') fail(where, '"image.preset" must be a string');
+  const rest: Record<string, unknown> = { ...im };
+  delete rest.resize; // replaced by fit
+  return {
+    ...(rest as unknown as ImagePreprocessing),
+    fit: fit as ImageFit,
+    resizeMethod: resizeMethod as ResizeMethod,
+    background: background as [number, number, number],
+    ...(assumed.length ? { assumed } : {}),
+  };
 }

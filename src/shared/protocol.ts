@@ -78,8 +78,8 @@ export interface CaptureHint {
   srcUrl?: string;
   mediaType?: string;
   /**
-   * Read the pixels even of a plain http(s) <img>: the fallback when the extension's own fetch is
-   * refused (images behind a login need the page's cookies, which the extension's fetch lacks).
+   * Read the pixels of the right-clicked <img> showing `srcUrl` (and nothing else): the fallback
+   * when the extension's own fetch is refused (images behind a login need the page's cookies).
    */
   pixels?: boolean;
 }
@@ -87,7 +87,10 @@ export interface CaptureHint {
 export type CapturedImage =
   | { kind: 'url'; url: string }
   | { kind: 'data-url'; dataUrl: string }
-  | { kind: 'none'; reason: 'no-image' | 'image-tainted' | 'image-unreadable'; message: string };
+  | { kind: 'none'; reason: CaptureRefusal; message: string };
+
+export type CaptureRefusal = 'no-image' | 'image-tainted' | 'image-unreadable' | 'page-image-not-shown';
+const CAPTURE_REFUSALS: readonly unknown[] = ['no-image', 'image-tainted', 'image-unreadable', 'page-image-not-shown'] satisfies CaptureRefusal[];
 
 export interface RpcRequest {
   target: Target;
@@ -175,8 +178,8 @@ export function parseCapturedImage(v: unknown): CapturedImage {
   if (c.kind === 'url' && typeof c.url === 'string' && /^(https?|data):/i.test(c.url)) return { kind: 'url', url: c.url };
   if (c.kind === 'data-url' && typeof c.dataUrl === 'string' && c.dataUrl.startsWith('data:image/'))
     return { kind: 'data-url', dataUrl: c.dataUrl };
-  if (c.kind === 'none' && (c.reason === 'no-image' || c.reason === 'image-tainted' || c.reason === 'image-unreadable'))
-    return { kind: 'none', reason: c.reason, message: typeof c.message === 'string' ? c.message : '' };
+  if (c.kind === 'none' && CAPTURE_REFUSALS.includes(c.reason))
+    return { kind: 'none', reason: c.reason as CaptureRefusal, message: typeof c.message === 'string' ? c.message : '' };
   throw new Error('capture reply has an unexpected shape');
 }
 

@@ -64,6 +64,8 @@ export interface Driver {
   state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
   /** tf.memory() where the model lives. */
   memory(): Promise<Memory>;
+  /** The last image job's model input, flattened (test build: ModelHost.lastInput). */
+  lastModelInput(): Promise<number[] | null>;
   /** Every request the extension's own contexts make from now until stop(). */
   recordRequests(): Promise<{ urls: string[]; stop(): Promise<void> }>;
   /** An id of the running background instance (created on first call); a restarted background has a new one. */
@@ -129,6 +131,10 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
     },
     state: () => state(ext),
     memory: () => offscreenMemory(s),
+    async lastModelInput() {
+      const off = await (await s.browser.waitForTarget((t) => t.url() === `${origin}/offscreen.html`, { timeout: 30_000 })).asPage();
+      return off.evaluate(() => (globalThis as unknown as { tensorlensHost: { lastInput: number[] | null } }).tensorlensHost.lastInput);
+    },
     async recordRequests() {
       const urls: string[] = [];
       const sessions: CDPSession[] = [];
@@ -223,6 +229,7 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
       const m = await testCall<Memory | null>('testMemory');
       return m ?? { numTensors: 0, numBytes: 0 };
     },
+    lastModelInput: () => testCall<number[] | null>('testLastInput'),
     async recordRequests() {
       // The model and every fetch live in the background page: its resource timing lists them all.
       await ext(async (api) => (await api.runtime.getBackgroundPage()).performance.clearResourceTimings());

@@ -6,6 +6,7 @@
 import type { Scenario } from '../scenario';
 import { classify } from './classify';
 import { faults } from './faults';
+import { preprocessing } from './preprocessing';
 import { textPreprocessing } from './text-preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...textPreprocessing, ...faults];
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults];
