@@ -5,7 +5,9 @@
  */
 import browser from '../ext/browser';
 import { ensureOffscreenDocument } from '../ext/offscreen';
-import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import { onAllSitesChanged } from '../ext/permissions';
+import { fromExtensionPage, fromOurContentScript, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import { getHistory } from '../ext/storage';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
 import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
@@ -35,8 +37,8 @@ const bg = createBackground(() => Promise.resolve(offscreenHost));
 browser.contextMenus.onClicked.addListener((info, tab) => {
   void bg.onMenuClicked(info, tab);
 });
-browser.runtime.onInstalled.addListener(() => {
-  void bg.onInstalledOrStartup();
+browser.runtime.onInstalled.addListener((d) => {
+  void bg.onInstalledOrStartup(d.reason);
 });
 browser.runtime.onStartup.addListener(() => {
   void bg.onInstalledOrStartup();
@@ -44,4 +46,11 @@ browser.runtime.onStartup.addListener(() => {
 onBadgeAlarm(() => {
   void bg.onBadgeAlarm();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p) }, fromExtensionPage);
+onAllSitesChanged(() => {
+  void bg.refreshMenus();
+});
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload) }, fromExtensionPage);
+serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage === true) }, fromOurContentScript);
+
+// Test build: the e2e suite reads the stored history here (it lives in IndexedDB, not storage).
+if (__TEST__) Object.assign(globalThis, { tensorlensTest: { history: getHistory } });

@@ -3,8 +3,10 @@
  * offscreen API; the background page has a DOM, WebGL and wasm).
  */
 import browser from '../ext/browser';
+import { onAllSitesChanged } from '../ext/permissions';
 import { fromExtensionPage, serve } from '../ext/rpc';
-import { onBadgeAlarm } from '../ext/ui';
+import { getHistory } from '../ext/storage';
+import { onBadgeAlarm, onMenuShown } from '../ext/ui';
 import { ModelHost } from '../model/host';
 import type { Menus, Tabs } from '../ext/browser';
 import type { LoadProgress } from '../shared/protocol';
@@ -19,8 +21,8 @@ const bg = createBackground(() => {
 browser.contextMenus.onClicked.addListener((info, tab) => {
   void bg.onMenuClicked(info, tab);
 });
-browser.runtime.onInstalled.addListener(() => {
-  void bg.onInstalledOrStartup();
+browser.runtime.onInstalled.addListener((d) => {
+  void bg.onInstalledOrStartup(d.reason);
   // Test build only: WebDriver BiDi cannot navigate to moz-extension:// URLs, so the extension
   // opens its own test page, from which the e2e suite drives it (test/e2e/harness.ts).
   if (__TEST__) void browser.tabs.create({ url: browser.runtime.getURL('test.html') });
@@ -31,12 +33,18 @@ browser.runtime.onStartup.addListener(() => {
 onBadgeAlarm(() => {
   void bg.onBadgeAlarm();
 });
+onAllSitesChanged(() => {
+  void bg.refreshMenus();
+});
+onMenuShown((contexts, tabId, frameId) => bg.imageMenuVisible(contexts, tabId, frameId));
 
 const testApi = __TEST__
   ? {
       /** Runs the real menu handler (Firefox has no contextMenus.onClicked.dispatch). */
       testMenuClick: (info: Menus.OnClickData, tab: Tabs.Tab | undefined) => bg.onMenuClicked(info, tab),
       testMemory: () => host?.memory() ?? null,
+      /** The stored history (IndexedDB), for the e2e suite. */
+      testHistory: () => getHistory(),
     }
   : {};
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), ...testApi }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), ...testApi }, fromExtensionPage);

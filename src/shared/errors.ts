@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'image-tainted',
   'no-image',
   'page-not-allowed',
+  'site-access-needed',
   'empty-selection',
   'backend-failed',
   'timeout',

@@ -7,7 +7,7 @@ import type { ErrorCode } from './errors';
 import type { LabelScore } from './postprocess';
 import type { ModelTask } from './metadata';
 
-export type Target = 'background' | 'model-host' | 'content';
+export type Target = 'background' | 'model-host' | 'content' | 'menus';
 
 export type BackendName = 'wasm' | 'webgl' | 'cpu';
 export type BackendSetting = 'auto' | BackendName;
@@ -64,6 +64,10 @@ export interface LoadProgress {
 /** What extension pages (popup, offscreen, test page) may ask the background. */
 export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
+  /** settings were saved (menus follow); wakes the Chrome service worker */
+  settingsChanged(): Promise<void>;
+  /** first-run page: runs the real pipeline on its sample image (a data: URL) or sample text */
+  tryExample(task: ModelTask, payload: string): Promise<void>;
 }
 
 /** What the page offers (narrow: content scripts only answer the extension). */
@@ -72,6 +76,13 @@ export interface ContentApi {
   getSelection(): Promise<string>;
   /** the image the user right-clicked, when only the page can read it */
   captureImage(hint: CaptureHint): Promise<CapturedImage>;
+  /** whether the last trusted right-click was on something the image item can classify */
+  hasImageAtClick(): Promise<boolean>;
+}
+
+/** What a content script may tell the background (Chrome: so the image item shows only over images). */
+export interface MenusApi {
+  rightClicked(onImage: boolean): Promise<void>;
 }
 
 export interface CaptureHint {
@@ -87,7 +98,11 @@ export interface CaptureHint {
 export type CapturedImage =
   | { kind: 'url'; url: string }
   | { kind: 'data-url'; dataUrl: string }
-  | { kind: 'none'; reason: 'no-image' | 'image-tainted' | 'image-unreadable'; message: string };
+  | { kind: 'none'; reason: CaptureFailure; message: string };
+
+/** 'no-click': the script was injected after the right-click, so it cannot know the element. */
+export type CaptureFailure = 'no-image' | 'image-tainted' | 'image-unreadable' | 'no-click';
+const CAPTURE_FAILURES: readonly string[] = ['no-image', 'image-tainted', 'image-unreadable', 'no-click'];
 
 export interface RpcRequest {
   target: Target;
@@ -98,7 +113,7 @@ export interface RpcRequest {
 export function isRpcRequest(m: unknown): m is RpcRequest {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as Record<string, unknown>;
-  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content') &&
+  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content' || r.target === 'menus') &&
     typeof r.method === 'string' && Array.isArray(r.args);
 }
 
@@ -117,9 +132,11 @@ export interface ClassificationResult {
   createdAt: number;
   thumbnail?: string;
   imageSize?: { width: number; height: number };
+  /** the image URL the browser reported for the click (never the page's address) */
   sourceUrl?: string;
-  pageUrl?: string;
   text?: HostOutcome['text'];
+  /** from a private window: shown once, never stored */
+  private?: boolean;
 }
 
 export interface JobState {
@@ -132,12 +149,6 @@ export interface JobState {
   progress?: number;
   result?: ClassificationResult;
   error?: { code: ErrorCode; message: string };
-}
-
-export interface Settings {
-  imageModel: string;
-  textModel: string;
-  backend: BackendSetting;
 }
 
 export interface ModelIndexEntry {
@@ -155,18 +166,10 @@ export interface ModelIndex {
 }
 
 export const MODELS_INDEX_PATH = 'models/index.json';
-export const HISTORY_LIMIT = 50;
 export const TOP_K = 5;
 
 export const MENU_IMAGE = 'tensorlens-classify-image';
 export const MENU_TEXT = 'tensorlens-classify-selection';
-
-export function isSettings(v: unknown): v is Settings {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Record<string, unknown>;
-  return typeof s.imageModel === 'string' && typeof s.textModel === 'string' &&
-    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend);
-}
 
 /** Validates a content script's capture reply (types don't exist on the wire, STYLE §4). */
 export function parseCapturedImage(v: unknown): CapturedImage {
@@ -175,8 +178,8 @@ export function parseCapturedImage(v: unknown): CapturedImage {
   if (c.kind === 'url' && typeof c.url === 'string' && /^(https?|data):/i.test(c.url)) return { kind: 'url', url: c.url };
   if (c.kind === 'data-url' && typeof c.dataUrl === 'string' && c.dataUrl.startsWith('data:image/'))
     return { kind: 'data-url', dataUrl: c.dataUrl };
-  if (c.kind === 'none' && (c.reason === 'no-image' || c.reason === 'image-tainted' || c.reason === 'image-unreadable'))
-    return { kind: 'none', reason: c.reason, message: typeof c.message === 'string' ? c.message : '' };
+  if (c.kind === 'none' && typeof c.reason === 'string' && CAPTURE_FAILURES.includes(c.reason))
+    return { kind: 'none', reason: c.reason as CaptureFailure, message: typeof c.message === 'string' ? c.message : '' };
   throw new Error('capture reply has an unexpected shape');
 }
 
