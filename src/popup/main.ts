@@ -10,7 +10,7 @@ import { clearHistory, getHistory, getJob, getSettings, onStateChanged, restoreH
 import { MODELS_INDEX_PATH, type ClassificationResult, type JobState, type ModelIndex } from '../shared/protocol';
 import { defaultSettings, type Settings } from '../shared/settings';
 import { isSafeThumbnail } from '../shared/safe-text';
-import { byId, h } from '../ui/dom';
+import { byId, h, icon } from '../ui/dom';
 import { ERROR_MESSAGE_KEY } from '../ui/error-text';
 import { percent, timeAgo } from '../ui/format';
 import { pageText, resultCard } from '../ui/result-view';
@@ -34,8 +34,8 @@ function emptyState(): HTMLElement {
     h(
       'ol',
       { class: 'steps' },
-      h('li', {}, h('span', { class: 'step-icon', 'aria-hidden': 'true' }, '🖼'), h('span', {}, t('emptyStepImage', t('menuClassifyImage')))),
-      h('li', {}, h('span', { class: 'step-icon', 'aria-hidden': 'true' }, '¶'), h('span', {}, t('emptyStepText', t('menuClassifySelection')))),
+      h('li', {}, h('span', { class: 'step-icon' }, icon('image')), h('span', {}, t('emptyStepImage', t('menuClassifyImage')))),
+      h('li', {}, h('span', { class: 'step-icon' }, icon('text')), h('span', {}, t('emptyStepText', t('menuClassifySelection')))),
     ),
     h('p', { class: 'muted' }, t('emptyPrivacy')),
   );
@@ -107,7 +107,7 @@ function historyRow(r: ClassificationResult): HTMLElement {
   const btn = h(
     'button',
     { type: 'button', class: 'row-btn', 'data-id': r.id },
-    isSafeThumbnail(r.thumbnail) ? h('img', { src: r.thumbnail, alt: '' }) : h('span', { class: 'text-icon', 'aria-hidden': 'true' }, r.task === 'text' ? '¶' : '🖼'),
+    isSafeThumbnail(r.thumbnail) ? h('img', { src: r.thumbnail, alt: '' }) : h('span', { class: 'text-icon' }, icon(r.task === 'text' ? 'text' : 'image')),
     h('span', { class: 'row-main' }, h('span', { class: 'row-label' }, h('bdi', {}, top?.label ?? '?'), ' ', top ? percent(top.probability, lang) : ''), what),
     h('span', { class: 'muted row-time' }, timeAgo(r.createdAt, Date.now(), lang)),
   );

@@ -268,7 +268,7 @@ export async function findPage(browser: Browser, suffix: string, timeoutMs = 30_
   }
 }
 
-export async function launchFirefox(): Promise<FirefoxSession> {
+export async function launchFirefox(extraPrefs: Record<string, unknown> = {}): Promise<FirefoxSession> {
   const display = await ensureDisplay();
   const browser = await puppeteer.launch({
     browser: 'firefox',
@@ -276,7 +276,7 @@ export async function launchFirefox(): Promise<FirefoxSession> {
     headless: true,
     userDataDir: tmpProfile(),
     env: display.env,
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }) },
+    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }), ...extraPrefs },
   });
   await browser.installExtension(distDir('firefox'));
   const testPage = await findPage(browser, '/test.html');
