@@ -7,11 +7,12 @@ import browser from '../ext/browser';
 import { ensureOffscreenDocument } from '../ext/offscreen';
 import { onAllSitesChanged } from '../ext/permissions';
 import { fromExtensionPage, fromOurContentScript, rpcClient, sendToRuntime, serve } from '../ext/rpc';
-import { getHistory } from '../ext/storage';
+import { getHistory, setSettings } from '../ext/storage';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
 import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
-import { createBackground } from './core';
+import { createBackground, currentSettings } from './core';
+import type { Settings } from '../shared/settings';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
 
@@ -52,5 +53,11 @@ onAllSitesChanged(() => {
 serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload) }, fromExtensionPage);
 serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage === true) }, fromOurContentScript);
 
-// Test build: the e2e suite reads the stored history here (it lives in IndexedDB, not storage).
-if (__TEST__) Object.assign(globalThis, { tensorlensTest: { history: getHistory } });
+// Test build: the e2e suites read the history and change settings here (IndexedDB, not storage).
+if (__TEST__) {
+  const setSettingsForTest = async (patch: Partial<Settings>): Promise<void> => {
+    await setSettings({ ...(await currentSettings()), ...patch });
+    await bg.refreshMenus();
+  };
+  Object.assign(globalThis, { tensorlensTest: { history: getHistory, setSettings: setSettingsForTest } });
+}

@@ -41,7 +41,8 @@ function emptyState(): HTMLElement {
   );
 }
 
-function grantButton(): HTMLElement {
+/** The one-sentence reason (the error sentence) and the one button that grants all-sites access. */
+function grantBox(reason: HTMLElement): HTMLElement {
   const b = h('button', { class: 'btn primary', type: 'button', id: 'grant-all-sites' }, t('grantAllSites'));
   b.addEventListener('click', () => {
     // No await before the request: browsers show the prompt only while handling the click.
@@ -49,7 +50,7 @@ function grantButton(): HTMLElement {
       b.replaceWith(h('p', { class: ok ? 'ok' : 'muted', id: 'grant-result' }, t(ok ? 'grantDone' : 'grantRefused')));
     });
   });
-  return h('div', { class: 'grant' }, h('p', {}, t('grantWhy')), b);
+  return h('div', { class: 'grant' }, reason, b);
 }
 
 function statusBody(): Node[] {
@@ -73,9 +74,9 @@ function statusBody(): Node[] {
     case 'error': {
       if (!job.error) return [];
       const code = job.error.code;
+      const sentence = h('p', { class: 'error', id: 'error', 'data-code': code }, t(ERROR_MESSAGE_KEY[code]));
       return [
-        h('p', { class: 'error', id: 'error', 'data-code': code }, t(ERROR_MESSAGE_KEY[code])),
-        code === 'site-access-needed' ? grantButton() : null,
+        code === 'site-access-needed' ? grantBox(sentence) : sentence,
         job.error.message ? h('details', { class: 'details' }, h('summary', {}, t('errorDetails')), h('p', { class: 'muted' }, pageText(job.error.message))) : null,
       ].filter((x): x is HTMLElement => x !== null);
     }

@@ -359,7 +359,11 @@ describe('bad inputs get a clear popup message and leave the extension working',
 
 describe('a corrupt or missing model file gives "model could not be loaded" naming the file, not a hang', () => {
   const useModel = async (imageModel: string): Promise<void> => {
-    await (await session.worker()).evaluate((m: string) => chrome.storage.local.set({ settings: { imageModel: m, textModel: '', backend: 'auto' } }), imageModel);
+    // Settings live in the extension's IndexedDB; the test build's worker can change them.
+    await (await session.worker()).evaluate(
+      (m: string) => (globalThis as unknown as { tensorlensTest: { setSettings(p: object): Promise<void> } }).tensorlensTest.setSettings({ imageModel: m, textModel: '', backend: 'auto' }),
+      imageModel,
+    );
   };
   afterAll(async () => {
     await useModel('nsfw-mobilenet-v2');

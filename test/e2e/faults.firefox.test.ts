@@ -179,7 +179,10 @@ test('20 clicks in quick succession: each gets its own result, in order, none lo
   const burst = await withDeadline(
     (async () => {
       for (;;) {
-        const history = await ff.testPage.evaluate(async () => ((await browser.storage.local.get('history')).history ?? []) as unknown as HistoryEntry[]);
+        // History lives in the extension's IndexedDB; the test build's background returns it.
+        const history = await ff.testPage.evaluate(
+          async () => ((await browser.runtime.sendMessage({ target: 'background', method: 'testHistory', args: [] })) as { value: HistoryEntry[] }).value,
+        );
         const got = history.filter((h) => h.sourceUrl?.includes('?burst='));
         if (got.length >= 20) return got;
         await new Promise((r) => setTimeout(r, 100));

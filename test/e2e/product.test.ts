@@ -478,7 +478,7 @@ describe.each(SESSIONS)('%s, new install without all-sites access', (_title, nam
     await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, tab);
     const v = await outcome(popup);
     expect(v.errorCode).toBe('site-access-needed');
-    expect(await popup.$eval('.grant p', (e) => e.textContent)).toMatch(/needs access to all sites/);
+    expect(await popup.$eval('.grant #error', (e) => e.textContent)).toMatch(/^This image needs access to all sites: it comes from another site/);
     await captureState(d, popup, 'popup-error-access', schemes);
     if (name === 'firefox') {
       // A real click on the popup's button asks; the test profile accepts without a prompt.
