@@ -16,6 +16,7 @@ import {
   distDir,
   ensureTestBuild,
   launchChrome,
+  saveOption,
   readPopup,
   recordTiming,
   selectContents,
@@ -105,13 +106,8 @@ async function setBackend(backend: string): Promise<void> {
   if (!options) {
     options = await session.browser.newPage();
     await options.goto(`chrome-extension://${session.extensionId}/options.html`);
-    await options.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
   }
-  const o = options;
-  const before = await o.$eval('#saved', (e) => e.textContent ?? '');
-  if ((await o.$eval('#set-backend', (e) => (e as HTMLSelectElement).value)) === backend) return;
-  await o.select('#set-backend', backend);
-  await o.waitForFunction((b: string) => (document.getElementById('saved')?.textContent ?? '') !== b, { polling: 50 }, before);
+  await saveOption(options, '#set-backend', backend);
 }
 
 const srcOf = (sel: string): Promise<string> => page.$eval(sel, (el) => (el as HTMLImageElement).currentSrc || (el as HTMLImageElement).src);

@@ -14,6 +14,7 @@ import {
   TEXTS,
   ensureTestBuild,
   findPage,
+  saveOption,
   launchFirefox,
   recordTiming,
   selectContents,
@@ -87,13 +88,8 @@ async function setBackend(backend: string): Promise<void> {
   if (!options) {
     await ff.testPage.evaluate(() => browser.tabs.create({ url: browser.runtime.getURL('options.html'), active: false }));
     options = await findPage(ff.browser, '/options.html');
-    await options.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
   }
-  const o = options;
-  const before = await o.$eval('#saved', (e) => e.textContent ?? '');
-  if ((await o.$eval('#set-backend', (e) => (e as HTMLSelectElement).value)) === backend) return;
-  await o.select('#set-backend', backend);
-  await o.waitForFunction((b: string) => (document.getElementById('saved')?.textContent ?? '') !== b, { polling: 50 }, before);
+  await saveOption(options, '#set-backend', backend);
 }
 
 const srcOf = (sel: string): Promise<string> => page.$eval(sel, (el) => (el as HTMLImageElement).currentSrc || (el as HTMLImageElement).src);

@@ -339,3 +339,12 @@ export function recordTiming(browser: string, name: string, clickToPopupMs: numb
   // eslint-disable-next-line no-console -- the timings are part of the test report
   console.log(`[timing] ${browser} ${name}: click→popup ${Math.round(clickToPopupMs)} ms (background total ${Math.round(totalMs)} ms)`);
 }
+
+/** Picks `value` in an options-page <select> and waits until the page says it is saved. */
+export async function saveOption(options: Page, selector: string, value: string): Promise<void> {
+  await options.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
+  if ((await options.$eval(selector, (e) => (e as HTMLSelectElement).value)) === value) return;
+  const before = await options.$eval('#saved', (e) => e.textContent ?? '');
+  await options.select(selector, value);
+  await options.waitForFunction((b: string) => (document.getElementById('saved')?.textContent ?? '') !== b, { polling: 50 }, before);
+}
