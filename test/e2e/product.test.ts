@@ -438,7 +438,7 @@ describe.each(['chrome', 'firefox'] as const)('%s in German', (name) => {
     await d?.close();
   });
 
-  test('popup, options and the menus follow the browser language', async () => {
+  test('popup and options follow the browser language, with German number formats', async () => {
     const p = await d.open('popup.html');
     await waitReady(p);
     expect(await p.evaluate(() => document.documentElement.lang)).toMatch(/^de/);
@@ -450,6 +450,7 @@ describe.each(['chrome', 'firefox'] as const)('%s in German', (name) => {
     await waitReady(o);
     expect(await o.$eval('h1', (e) => e.textContent)).toBe('TensorLens-Einstellungen');
     expect(await o.$eval('#access-state', (e) => e.textContent)).toMatch(/^Zugriff auf alle Websites: /);
+    expect(await o.$eval('#set-backend option[value="cpu"]', (e) => e.textContent)).toBe('CPU (langsam, funktioniert immer)');
     await captureState(d, o, 'de-options', ['light']);
   });
 });
