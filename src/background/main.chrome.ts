@@ -11,8 +11,8 @@ import { getHistory, setSettings } from '../ext/storage';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
 import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
-import { createBackground, currentSettings } from './core';
-import type { Settings } from '../shared/settings';
+import { createBackground, currentSettings, modelIndex } from './core';
+import { defaultSettings, type Settings } from '../shared/settings';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
 
@@ -55,8 +55,8 @@ serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage =
 
 // Test build: the e2e suites read the history and change settings here (IndexedDB, not storage).
 if (__TEST__) {
-  const setSettingsForTest = async (patch: Partial<Settings>): Promise<void> => {
-    await setSettings({ ...(await currentSettings()), ...patch });
+  const setSettingsForTest = async (patch: Partial<Settings> | null): Promise<void> => {
+    await setSettings(patch ? { ...(await currentSettings()), ...patch } : defaultSettings((await modelIndex()).defaults));
     await bg.refreshMenus();
   };
   Object.assign(globalThis, { tensorlensTest: { history: getHistory, setSettings: setSettingsForTest } });

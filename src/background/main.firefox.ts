@@ -5,12 +5,13 @@
 import browser from '../ext/browser';
 import { onAllSitesChanged } from '../ext/permissions';
 import { fromExtensionPage, serve } from '../ext/rpc';
-import { getHistory } from '../ext/storage';
+import { getHistory, setSettings } from '../ext/storage';
+import { defaultSettings, type Settings } from '../shared/settings';
 import { onBadgeAlarm, onMenuShown } from '../ext/ui';
 import { ModelHost } from '../model/host';
 import type { Menus, Tabs } from '../ext/browser';
 import type { LoadProgress } from '../shared/protocol';
-import { createBackground } from './core';
+import { createBackground, currentSettings, modelIndex } from './core';
 
 let host: ModelHost | null = null;
 const bg = createBackground(() => {
@@ -45,6 +46,11 @@ const testApi = __TEST__
       testMemory: () => host?.memory() ?? null,
       /** The stored history (IndexedDB), for the e2e suite. */
       testHistory: () => getHistory(),
+      /** Replaces the settings (null: the defaults), as the options page would. */
+      testSetSettings: async (patch: Partial<Settings> | null) => {
+        await setSettings(patch ? { ...(await currentSettings()), ...patch } : defaultSettings((await modelIndex()).defaults));
+        await bg.refreshMenus();
+      },
     }
   : {};
 serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), ...testApi }, fromExtensionPage);

@@ -77,7 +77,7 @@ function statusBody(): Node[] {
       const sentence = h('p', { class: 'error', id: 'error', 'data-code': code }, t(ERROR_MESSAGE_KEY[code]));
       return [
         code === 'site-access-needed' ? grantBox(sentence) : sentence,
-        job.error.message ? h('details', { class: 'details' }, h('summary', {}, t('errorDetails')), h('p', { class: 'muted' }, pageText(job.error.message))) : null,
+        job.error.message ? h('p', { class: 'muted details' }, t('errorDetails'), ': ', pageText(job.error.message)) : null,
       ].filter((x): x is HTMLElement => x !== null);
     }
     case 'done':

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Browser, Page, WebWorker } from 'puppeteer-core';
+import { chromiumDriver, firefoxDriver, type BrowserName, type Driver } from './drivers';
 import {
   DRAWING,
   MENU_IMAGE,
@@ -21,44 +22,28 @@ import {
   distDir,
   ensureTestBuild,
   findPage,
-  launchChrome,
-  launchFirefox,
   startServers,
   waitForOutcome,
+  type HistoryEntry,
   type PopupView,
   type Servers,
+  type TabRef,
 } from './harness';
 
 jest.setTimeout(240_000);
 
-type BrowserName = 'chrome' | 'firefox';
 
-/** The slice of the extension API used from the tests' extension context (worker or test page). */
-declare const chrome: {
-  tabs: { query(q: object): Promise<{ id?: number; url?: string; incognito?: boolean; windowId?: number }[]> };
-  permissions: { remove(p: object): Promise<boolean>; contains(p: object): Promise<boolean> };
-  storage: { local: { set(v: object): Promise<void>; get(k: string): Promise<Record<string, unknown>> } };
-  runtime: { getURL(p: string): string; sendMessage(m: unknown): Promise<unknown> };
-  contextMenus: { onClicked: unknown };
-};
 declare const axe: { run(ctx: unknown, opts: object): Promise<{ violations: { id: string; impact: string; nodes: { target: unknown[]; failureSummary?: string }[] }[] }> };
 
 const AXE_SOURCE = fs.readFileSync(path.join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8');
 const SHOTS = path.join(ROOT, 'dist', 'screenshots');
 const ALL_SITES = { origins: ['<all_urls>'] };
 
-/** What differs between the browsers, decided here once (the scenarios below are shared). */
-interface Driver {
-  name: BrowserName;
-  browser: Browser;
-  /** opens an extension page (popup.html, options.html, welcome.html) in a tab */
-  open(file: string): Promise<Page>;
-  /** runs `fn` in an extension context that has the chrome.* API */
-  ext<A extends unknown[], R>(fn: (...a: A) => R | Promise<R>, ...args: A): Promise<R>;
-  /** the real menu handler, for the tab showing `url` */
-  menuClick(info: Record<string, unknown>, tab: { id: number; url: string; incognito?: boolean }): Promise<void>;
-  history(): Promise<{ id: string; task: string }[]>;
-  close(): Promise<void>;
+interface SessionOptions {
+  lang?: string;
+  dark?: boolean;
+  /** start without all-sites access, as a new install does */
+  noAccess?: boolean;
 }
 
 /**
@@ -75,89 +60,38 @@ function withoutAllSites(dir: string): string {
   return copy;
 }
 
-async function chromeDriver(o: SessionOptions = {}): Promise<Driver> {
-  // Chromium on Linux takes its UI language from the environment (--lang is Windows/ChromeOS only).
-  const saved = process.env.LANGUAGE;
-  if (o.lang) process.env.LANGUAGE = o.lang;
-  const s = await launchChrome(o.noAccess ? withoutAllSites(distDir('chrome')) : undefined).finally(() => {
-    if (saved === undefined) delete process.env.LANGUAGE;
-    else process.env.LANGUAGE = saved;
-  });
-  const worker = (): Promise<WebWorker> => s.worker();
-  return {
-    name: 'chrome',
-    browser: s.browser,
-    async open(file) {
-      const p = await s.browser.newPage();
-      await p.goto(`chrome-extension://${s.extensionId}/${file}`);
-      return p;
-    },
-    ext: async (fn, ...args) => (await worker()).evaluate(fn as never, ...(args as unknown as never[])) as never,
-    async menuClick(info, tab) {
-      await (await worker()).evaluate(
-        (i: unknown, t: unknown) => (chrome.contextMenus.onClicked as { dispatch(a: unknown, b: unknown): void }).dispatch(i, t),
-        { frameId: 0, editable: false, pageUrl: tab.url, ...info },
-        tab,
-      );
-    },
-    history: async () => (await worker()).evaluate(() => (globalThis as unknown as { tensorlensTest: { history(): Promise<{ id: string; task: string }[]> } }).tensorlensTest.history()),
-    close: () => s.browser.close(),
-  };
-}
-
-async function firefoxDriver(extraPrefs: Record<string, unknown> = {}): Promise<Driver> {
-  const ff = await launchFirefox({
-    // Lets the e2e suite accept the optional-permission request it triggers with a real click.
-    'extensions.webextOptionalPermissionPrompts': false,
-    ...extraPrefs,
-  });
-  const opened = new Set<string>();
-  return {
-    name: 'firefox',
-    browser: ff.browser,
-    async open(file) {
-      // BiDi cannot navigate to moz-extension:// URLs: the extension's test page opens the tab.
-      const tag = `${file}${file.includes('?') ? '&' : '?'}t=${opened.size}`;
-      opened.add(tag);
-      await ff.testPage.evaluate((f: string) => {
-        void (globalThis as unknown as { browser: { tabs: { create(p: object): Promise<unknown> } } }).browser.tabs.create({ url: chrome.runtime.getURL(f), active: true });
-      }, tag);
-      return findPage(ff.browser, tag);
-    },
-    ext: (fn, ...args) => ff.testPage.evaluate(fn as never, ...(args as unknown as never[])) as never,
-    async menuClick(info, tab) {
-      await ff.testPage.evaluate(
-        (i: unknown, t: unknown) => {
-          void chrome.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [i, t] });
-        },
-        { frameId: 0, editable: false, pageUrl: tab.url, ...info },
-        tab,
-      );
-    },
-    history: () =>
-      ff.testPage.evaluate(async () => {
-        const r = (await chrome.runtime.sendMessage({ target: 'background', method: 'testHistory', args: [] })) as { ok: boolean; value: { id: string; task: string }[] };
-        return r.value;
-      }),
-    close: () => ff.stop(),
-  };
-}
-
-interface SessionOptions {
-  lang?: string;
-  dark?: boolean;
-  /** start without all-sites access, as a new install does */
-  noAccess?: boolean;
-}
-const drivers: Record<BrowserName, (o?: SessionOptions) => Promise<Driver>> = {
-  chrome: (o = {}) => chromeDriver(o),
-  firefox: (o = {}) =>
-    firefoxDriver({
+/** A browser session on the drivers of the main suite (drivers.ts), with this suite's options. */
+async function launch(name: BrowserName, o: SessionOptions = {}): Promise<Driver> {
+  const dir = name === 'chromium' ? distDir('chrome') : distDir('firefox');
+  if (name === 'firefox') {
+    const d = await firefoxDriver(dir, {
+      // Lets the suite accept the optional-permission request it triggers with a real click.
+      'extensions.webextOptionalPermissionPrompts': false,
       ...(o.lang ? { 'intl.locale.requested': o.lang } : {}),
       // Firefox over BiDi cannot emulate prefers-color-scheme; a dark session uses the pref.
       ...(o.dark ? { 'layout.css.prefers-color-scheme.content-override': 0 } : {}),
-    }),
-};
+    });
+    // Firefox lets the API revoke a manifest's host permissions, as its add-on manager does.
+    if (o.noAccess) expect(await d.ext((api, p: object) => api.permissions.remove(p) as Promise<boolean>, ALL_SITES)).toBe(true);
+    return d;
+  }
+  // Chromium on Linux takes its UI language from the environment (--lang is Windows/ChromeOS only).
+  const saved = process.env.LANGUAGE;
+  if (o.lang) process.env.LANGUAGE = o.lang;
+  try {
+    return await chromiumDriver(o.noAccess ? withoutAllSites(dir) : dir);
+  } finally {
+    if (saved === undefined) delete process.env.LANGUAGE;
+    else process.env.LANGUAGE = saved;
+  }
+}
+
+const history = async (d: Driver): Promise<HistoryEntry[]> => (await d.state()).history;
+
+/** The real menu handler for `tab` (a private-window tab when `incognito`). */
+function menuClick(d: Driver, info: Record<string, unknown>, tab: TabRef & { incognito?: boolean }): Promise<void> {
+  return d.menuClick(tab, [{ frameId: 0, editable: false, pageUrl: tab.url, ...info }]);
+}
 
 // ---------- checks shared by every state ----------
 
@@ -180,7 +114,7 @@ async function captureState(d: Driver, p: Page, state: string, schemes: ('light'
   await p.bringToFront();
   const problems: string[] = [];
   for (const scheme of schemes) {
-    if (d.name === 'chrome') await p.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+    if (d.name === 'chromium') await p.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
     const dark = await p.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches);
     expect(`${state} ${scheme}: dark=${dark}`).toBe(`${state} ${scheme}: dark=${scheme === 'dark'}`);
     for (const width of [320, 1280]) {
@@ -235,10 +169,10 @@ async function productPage(d: Driver): Promise<{ page: Page; tab: { id: number; 
   const url = page.url();
   await page.bringToFront();
   // Without host access (and no "tabs" permission) tab URLs are hidden: then it is the active tab.
-  const tab = await d.ext(
-    async (u: string) => (await chrome.tabs.query({})).find((t) => t.url === u) ?? (await chrome.tabs.query({ active: true, lastFocusedWindow: true }))[0],
-    url,
-  );
+  const tab = await d.ext(async (api, u: string) => {
+    const tabs = (await api.tabs.query({})) as { id?: number; url?: string }[];
+    return tabs.find((t) => t.url === u) ?? ((await api.tabs.query({ active: true, lastFocusedWindow: true })) as { id?: number }[])[0];
+  }, url);
   if (tab?.id === undefined) throw new Error(`no tab for ${url}`);
   return { page, tab: { id: tab.id, url } };
 }
@@ -260,7 +194,7 @@ async function outcome(popup: Page): Promise<PopupView> {
 
 /** Chromium emulates both schemes in one session; Firefox runs a light and a dark session. */
 const SESSIONS: [string, BrowserName, ('light' | 'dark')[], SessionOptions][] = [
-  ['chrome', 'chrome', ['light', 'dark'], {}],
+  ['chromium', 'chromium', ['light', 'dark'], {}],
   ['firefox (light)', 'firefox', ['light'], {}],
   ['firefox (dark)', 'firefox', ['dark'], { dark: true }],
 ];
@@ -272,14 +206,14 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
 
   beforeAll(async () => {
     lastJob = '';
-    d = await drivers[name](options);
+    d = await launch(name, options);
   });
   afterAll(async () => {
     await d?.close();
   });
 
   test('popup: the empty state teaches the two right-click actions', async () => {
-    popup = await d.open('popup.html');
+    popup = await d.openExtensionPage('popup.html');
     await waitReady(popup);
     expect(await popup.$eval('#status', (e) => (e as HTMLElement).dataset.phase)).toBe('idle');
     const steps = await popup.$$eval('.empty .steps li', (els) => els.map((e) => (e as HTMLElement).innerText));
@@ -312,13 +246,13 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
       const r = el.getBoundingClientRect();
       el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + 5, clientY: r.top + 5, button: 2 }));
     }, bg);
-    await d.menuClick({ menuItemId: MENU_IMAGE }, tab);
+    await menuClick(d, { menuItemId: MENU_IMAGE }, tab);
     const fake = await outcome(popup);
     expect(fake.phase).toBe('error');
     expect(fake.errorCode).toBe('no-image');
     // A real right-click on the same element: the user chose it, so its background is read.
     await page.click('#bg', { button: 'right' });
-    await d.menuClick({ menuItemId: MENU_IMAGE }, tab);
+    await menuClick(d, { menuItemId: MENU_IMAGE }, tab);
     const real = await outcome(popup);
     expect(real.phase).toBe('done');
     expect(real.topLabel).toBe(DRAWING.expectedTop);
@@ -328,7 +262,7 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
 
   test('results: image, text with a right-to-left override, history rows open their result, keyboard only', async () => {
     const { page, tab } = await productPage(d);
-    await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, tab);
+    await menuClick(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, tab);
     expect((await outcome(popup)).topLabel).toBe(DRAWING.expectedTop);
     await capture(popup, 'popup-result-image');
 
@@ -338,7 +272,7 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
       getSelection()?.removeAllRanges();
       getSelection()?.addRange(r);
     });
-    await d.menuClick({ menuItemId: MENU_TEXT, selectionText: 'x' }, tab);
+    await menuClick(d, { menuItemId: MENU_TEXT, selectionText: 'x' }, tab);
     const text = await outcome(popup);
     expect(text.phase).toBe('done');
     const snippet = await popup.$eval('#result .snippet', (e) => (e as HTMLElement).innerText);
@@ -369,39 +303,39 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
     await popup.waitForFunction(() => document.getElementById('status')?.dataset.phase === 'done', { polling: 100 });
 
     // Clear, then Undo brings every row back.
-    const before = (await d.history()).length;
+    const before = (await history(d)).length;
     await popup.click('#clear-history');
     await popup.waitForFunction(() => !(document.getElementById('undo-bar') as HTMLElement).hidden, { polling: 100 });
-    expect(await d.history()).toHaveLength(0);
+    expect(await history(d)).toHaveLength(0);
     expect(await popup.evaluate(() => document.activeElement?.id)).toBe('undo-clear');
     await capture(popup, 'popup-undo');
     await popup.keyboard.press('Enter');
     await popup.waitForFunction((n: number) => document.querySelectorAll('#history li').length === n, { polling: 100 }, before);
-    expect(await d.history()).toHaveLength(before);
+    expect(await history(d)).toHaveLength(before);
     await page.close();
   });
 
   test('private-window results are shown once and never stored', async () => {
     const { page, tab } = await productPage(d);
-    const before = (await d.history()).map((h) => h.id);
-    await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, { ...tab, incognito: true });
+    const before = (await history(d)).map((h) => h.id);
+    await menuClick(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, { ...tab, incognito: true });
     const v = await outcome(popup);
     expect(v.phase).toBe('done');
     expect(v.text).toMatch(/private window/);
-    expect((await d.history()).map((h) => h.id)).toEqual(before);
+    expect((await history(d)).map((h) => h.id)).toEqual(before);
     await page.close();
   });
 
   test('history planted in storage.local (which pages’ content scripts can write) is never shown or requested', async () => {
     const planted = `${counterOrigin}/planted-thumb.png`;
     await d.ext(
-      (u: string) =>
-        chrome.storage.local.set({
+      (api, u: string) =>
+        api.storage.local.set({
           history: [{ id: 'planted', task: 'image', model: 'x', modelName: 'x', scores: [{ label: 'PLANTED', probability: 1 }], backend: 'cpu', timings: {}, createdAt: Date.now(), thumbnail: u }],
         }),
       planted,
     );
-    const p = await d.open('popup.html');
+    const p = await d.openExtensionPage('popup.html?planted');
     await waitReady(p);
     expect(await p.$$eval('#history li[data-top-label="PLANTED"]', (e) => e.length)).toBe(0);
     expect(await p.evaluate(() => document.body.innerHTML.includes('planted-thumb'))).toBe(false);
@@ -410,17 +344,17 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
   });
 
   test('options: every setting saves, and turning history off stops recording', async () => {
-    const o = await d.open('options.html');
+    const o = await d.openExtensionPage('options.html');
     await waitReady(o);
     await o.waitForFunction(() => (document.getElementById('access-state')?.textContent ?? '') !== '', { polling: 100 });
     await capture(o, 'options');
     await o.click('#set-history-enabled');
     await o.waitForFunction(() => document.getElementById('saved')?.textContent?.startsWith('Saved'), { polling: 100 });
     const { page, tab } = await productPage(d);
-    const before = (await d.history()).length;
-    await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, tab);
+    const before = (await history(d)).length;
+    await menuClick(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: await srcOf(page, '#drawing') }, tab);
     expect((await outcome(popup)).phase).toBe('done');
-    expect(await d.history()).toHaveLength(before);
+    expect(await history(d)).toHaveLength(before);
     await o.bringToFront();
     await o.click('#set-history-enabled');
     await o.waitForFunction(() => (document.getElementById('set-history-enabled') as HTMLInputElement).checked, { polling: 100 });
@@ -429,24 +363,24 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
   });
 });
 
-describe.each(['chrome', 'firefox'] as const)('%s in German', (name) => {
+describe.each(['chromium', 'firefox'] as const)('%s in German', (name) => {
   let d: Driver;
   beforeAll(async () => {
-    d = await drivers[name]({ lang: 'de' });
+    d = await launch(name, { lang: 'de' });
   });
   afterAll(async () => {
     await d?.close();
   });
 
   test('popup and options follow the browser language, with German number formats', async () => {
-    const p = await d.open('popup.html');
+    const p = await d.openExtensionPage('popup.html');
     await waitReady(p);
     expect(await p.evaluate(() => document.documentElement.lang)).toMatch(/^de/);
     expect(await p.$eval('.empty-title', (e) => e.textContent)).toBe('Zwei Wege, TensorLens zu nutzen');
     expect(await p.$eval('#open-options', (e) => e.textContent)).toBe('Einstellungen');
     expect(await p.$eval('.empty .steps', (e) => (e as HTMLElement).innerText)).toContain('„Bild mit TensorLens klassifizieren“');
     await captureState(d, p, 'de-popup-empty', ['light']);
-    const o = await d.open('options.html');
+    const o = await d.openExtensionPage('options.html');
     await waitReady(o);
     expect(await o.$eval('h1', (e) => e.textContent)).toBe('TensorLens-Einstellungen');
     expect(await o.$eval('#access-state', (e) => e.textContent)).toMatch(/^Zugriff auf alle Websites: /);
@@ -459,24 +393,20 @@ describe.each(SESSIONS)('%s, new install without all-sites access', (_title, nam
   let d: Driver;
   beforeAll(async () => {
     lastJob = '';
-    d = await drivers[name]({ ...options, noAccess: true });
-    if (name === 'firefox') {
-      // Firefox lets the API revoke a manifest's host permissions, as its add-on manager does.
-      expect(await d.ext((p: object) => chrome.permissions.remove(p), ALL_SITES)).toBe(true);
-    }
+    d = await launch(name, { ...options, noAccess: true });
   });
   afterAll(async () => {
     await d?.close();
   });
 
   test('a cross-origin image says what to grant, in one sentence with a button; once granted it works', async () => {
-    expect(await d.ext((p: object) => chrome.permissions.contains(p), ALL_SITES)).toBe(false);
-    const popup = await d.open('popup.html');
+    expect(await d.ext((api, p: object) => api.permissions.contains(p) as Promise<boolean>, ALL_SITES)).toBe(false);
+    const popup = await d.openExtensionPage('popup.html');
     await waitReady(popup);
     const { page, tab } = await productPage(d);
     const src = await srcOf(page, '#photo-cross');
     expect(new URL(src).origin).toBe(servers.other);
-    await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, tab);
+    await menuClick(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, tab);
     const v = await outcome(popup);
     expect(v.errorCode).toBe('site-access-needed');
     expect(await popup.$eval('.grant #error', (e) => e.textContent)).toMatch(/^This image needs access to all sites: it comes from another site/);
@@ -485,8 +415,8 @@ describe.each(SESSIONS)('%s, new install without all-sites access', (_title, nam
       // A real click on the popup's button asks; the test profile accepts without a prompt.
       await popup.click('#grant-all-sites');
       await popup.waitForFunction(() => document.getElementById('grant-result') !== null, { polling: 100 });
-      expect(await d.ext((p: object) => chrome.permissions.contains(p), ALL_SITES)).toBe(true);
-      await d.menuClick({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, tab);
+      expect(await d.ext((api, p: object) => api.permissions.contains(p) as Promise<boolean>, ALL_SITES)).toBe(true);
+      await menuClick(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: src }, tab);
       const ok = await outcome(popup);
       expect(ok.phase).toBe('done');
       expect(ok.topLabel).toBe(PHOTO.expectedTop);
