@@ -333,12 +333,3 @@ export interface HistoryEntry {
   createdAt: number;
   scores: { label: string }[];
 }
-
-/** Picks `value` in an options-page <select> and waits until the page says it is saved. */
-export async function saveOption(options: Page, selector: string, value: string): Promise<void> {
-  await options.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
-  if ((await options.$eval(selector, (e) => (e as HTMLSelectElement).value)) === value) return;
-  const before = await options.$eval('#saved', (e) => e.textContent ?? '');
-  await options.select(selector, value);
-  await options.waitForFunction((b: string) => (document.getElementById('saved')?.textContent ?? '') !== b, { polling: 50 }, before);
-}
