@@ -14,6 +14,7 @@ const CopyPlugin = require('copy-webpack-plugin');
 const { EsbuildPlugin } = require('esbuild-loader');
 const { transformSync } = require('esbuild');
 const { zipDirectory } = require('./scripts/build/zip.cjs');
+const { writeSourceArchive } = require('./scripts/build/source-archive.cjs');
 const { icons } = require('./scripts/build/icons.cjs');
 
 // The build validates metadata and merges manifests with the same TS code the extension uses.
@@ -41,10 +42,12 @@ const stripComments = (o) =>
   : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== '//').map(([k, v]) => [k, stripComments(v)]))
   : o;
 
-function buildManifest(browser) {
-  const base = readJson(path.join(ROOT, 'manifest.json'));
-  const overlay = readJson(path.join(ROOT, `manifest.${browser}.json`));
-  const m = stripComments(mergeManifest(base, overlay));
+/** Overlays in order; test builds add manifest.test.json and manifest.<browser>.test.json when present. */
+const manifestFiles = (browser, test) =>
+  ['manifest.json', `manifest.${browser}.json`, ...(test ? ['manifest.test.json', `manifest.${browser}.test.json`] : [])].filter((f) => fs.existsSync(path.join(ROOT, f)));
+
+function buildManifest(browser, test = false) {
+  const m = stripComments(manifestFiles(browser, test).map((f) => readJson(path.join(ROOT, f))).reduce((a, b) => mergeManifest(a, b)));
   m.version = readJson(path.join(ROOT, 'package.json')).version;
   return m;
 }
@@ -105,8 +108,8 @@ class PackagePlugin {
           defaults: { image: pick('image'), text: pick('text') },
         };
         compilation.emitAsset('models/index.json', new RawSource(JSON.stringify(index, null, 2)));
-        compilation.emitAsset('manifest.json', new RawSource(JSON.stringify(buildManifest(this.browser), null, 2)));
-        for (const f of ['manifest.json', `manifest.${this.browser}.json`]) compilation.fileDependencies.add(path.join(ROOT, f));
+        compilation.emitAsset('manifest.json', new RawSource(JSON.stringify(buildManifest(this.browser, this.test), null, 2)));
+        for (const f of manifestFiles(this.browser, this.test)) compilation.fileDependencies.add(path.join(ROOT, f));
         for (const [file, buf] of Object.entries(icons())) compilation.emitAsset(file, new RawSource(buf));
       });
     });
@@ -114,6 +117,8 @@ class PackagePlugin {
       compiler.hooks.afterEmit.tap('tensorlens-zip', (compilation) => {
         if (compilation.errors.length) return;
         zipDirectory(this.outDir, path.join(ROOT, 'dist', `tensorlens-${this.browser}.zip`));
+        // AMO reviewers rebuild minified bundles from source: ship the source with instructions.
+        if (this.browser === 'firefox') writeSourceArchive(ROOT, path.join(ROOT, 'dist', 'tensorlens-firefox-source.zip'));
       });
     }
   }
@@ -125,11 +130,17 @@ function config(browser, test) {
     background: `./src/background/main.${browser}.ts`,
     content: './src/content/main.ts',
     popup: './src/popup/main.ts',
+    options: './src/options/main.ts',
+    welcome: './src/welcome/main.ts',
     ...(browser === 'chrome' ? { offscreen: './src/offscreen/main.ts' } : {}),
   };
   const copy = [
     { from: 'src/popup/popup.html' },
-    { from: 'src/popup/popup.css' },
+    { from: 'src/options/options.html' },
+    { from: 'src/welcome/welcome.html' },
+    { from: 'src/welcome/sample.jpg' },
+    { from: 'src/ui/pages.css' },
+    { from: '_locales', to: '_locales' },
     // Single-threaded binaries only: threaded wasm cannot run under the MV3 CSP.
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm' },
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm' },

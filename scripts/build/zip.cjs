@@ -13,13 +13,18 @@ function listFiles(dir, base = dir) {
 }
 
 function zipDirectory(dir, outFile) {
+  zipFiles(listFiles(dir).map((name) => ({ name, file: path.join(dir, name) })), outFile);
+}
+
+/** entries: [{ name (path inside the zip, '/' separated), file (absolute path) }], written in the given order. */
+function zipFiles(entries, outFile) {
   const DOS_TIME = 0; // 00:00:00
   const DOS_DATE = (2020 - 1980) << 9 | 1 << 5 | 1; // 2020-01-01
   const locals = [];
   const centrals = [];
   let offset = 0;
-  for (const name of listFiles(dir)) {
-    const data = fs.readFileSync(path.join(dir, name));
+  for (const { name, file } of entries) {
+    const data = fs.readFileSync(file);
     const deflated = zlib.deflateRawSync(data, { level: 9 });
     const stored = deflated.length >= data.length;
     const body = stored ? data : deflated;
@@ -64,4 +69,4 @@ function zipDirectory(dir, outFile) {
   fs.writeFileSync(outFile, Buffer.concat([...locals, ...centrals, end]));
 }
 
-module.exports = { zipDirectory, listFiles };
+module.exports = { zipDirectory, zipFiles, listFiles };

@@ -5,9 +5,9 @@
  */
 import browser, { type Menus, type Tabs } from '../ext/browser';
 import { rpcClient, sendToTab } from '../ext/rpc';
-import { addToHistory, getJob, getSettings, setJob } from '../ext/storage';
-import { clearBadge, createMenus, showBadge, setBusyBadge } from '../ext/ui';
-import { getBadgeExpiry } from '../ext/storage';
+import { addToHistory, getBadgeExpiry, getJob, getSettings, migrateFromStorageLocal, restrictSessionToExtension, setJob } from '../ext/storage';
+import { clearBadge, createMenus, setImageMenuVisible, showBadge, setBusyBadge } from '../ext/ui';
+import { hasAllSites, syncContentScript } from '../ext/permissions';
 import { AppError, toFailure, withTimeout } from '../shared/errors';
 import { badgeColor, badgeText } from '../shared/badge';
 import {
@@ -26,8 +26,8 @@ import {
   type LoadProgress,
   type ModelHostApi,
   type ModelIndex,
-  type Settings,
 } from '../shared/protocol';
+import { defaultSettings, type Settings } from '../shared/settings';
 import { topK } from '../shared/postprocess';
 
 /** Cold start (offscreen document + TF.js + model + warm-up) fits well inside this. */
@@ -49,7 +49,7 @@ export function modelIndex(): Promise<ModelIndex> {
 
 export async function currentSettings(): Promise<Settings> {
   const index = await modelIndex();
-  return getSettings({ imageModel: index.defaults.image ?? '', textModel: index.defaults.text ?? '', backend: 'auto' });
+  return getSettings(defaultSettings(index.defaults));
 }
 
 // Job-state writes are serialised: progress reports and results arrive concurrently.
@@ -67,8 +67,8 @@ function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | nul
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
 let historyQueue: Promise<unknown> = Promise.resolve();
-function recordHistory(r: ClassificationResult): Promise<void> {
-  const run = historyQueue.then(() => addToHistory(r));
+function recordHistory(r: ClassificationResult, limit: number): Promise<void> {
+  const run = historyQueue.then(() => addToHistory(r, limit));
   historyQueue = run.catch(() => undefined);
   return run;
 }
@@ -108,6 +108,11 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
   );
   if (captured.kind === 'url') return { kind: 'url', url: captured.url };
   if (captured.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  if (captured.reason === 'no-click') {
+    // Injected after the click: without all-sites access there was no script to see the element.
+    if (!(await hasAllSites())) throw new AppError('site-access-needed', 'which element was right-clicked is only known with access to all sites');
+    throw new AppError('no-image', captured.message);
+  }
   throw new AppError(captured.reason, captured.message);
 }
 
@@ -116,20 +121,25 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
  * other pixels, issue 8): the page's reason when access was refused, else `fetchError` itself.
  */
 async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string, fetchError: AppError): Promise<ImageSource> {
-  let captured: CapturedImage;
+  let captured: CapturedImage | null;
   try {
     captured = parseCapturedImage(
       await callContent(tab, info.frameId, (c) => c.captureImage({ srcUrl: url, mediaType: info.mediaType, pixels: true }), CAPTURE_TIMEOUT_MS),
     );
   } catch {
-    throw fetchError;
+    captured = null;
   }
-  if (captured.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  if (captured?.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  // Without all-sites access the extension may only read the clicked page's own origin.
+  if (!sameOrigin(url, info.pageUrl) && !(await hasAllSites()))
+    throw new AppError('site-access-needed', `${new URL(url).origin} is another site than the page`);
+  if (!captured) throw fetchError;
   // Access refused (HTTP 401/403, fetchImage's message): the page's copy was the way in, so say
   // why it could not be used. Any other failure (404, network) stays the download error.
   if (!/^HTTP 40[13] /.test(fetchError.message)) throw fetchError;
   const why = captured.kind === 'none' ? captured.message : 'the page gave a URL instead of pixels';
-  throw new AppError(captured.kind === 'none' && captured.reason !== 'no-image' ? captured.reason : 'page-image-not-shown', `${fetchError.message}; ${why}`);
+  const refusal = captured.kind === 'none' && captured.reason !== 'no-image' && captured.reason !== 'no-click' ? captured.reason : 'page-image-not-shown';
+  throw new AppError(refusal, `${fetchError.message}; ${why}`);
 }
 
 async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<string> {
@@ -145,11 +155,26 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
   return text;
 }
 
+function sameOrigin(a: string, b: string | undefined): boolean {
+  try {
+    return b !== undefined && new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
 export interface Background {
   onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined>;
   reportProgress(p: LoadProgress): Promise<void>;
-  onInstalledOrStartup(): Promise<void>;
+  onInstalledOrStartup(reason?: string): Promise<void>;
+  /** settings or all-sites access changed: menus and the registered content script follow */
+  refreshMenus(): Promise<void>;
+  /** Chrome: a content script reports a trusted right-click */
+  onRightClicked(onImage: boolean): Promise<void>;
+  /** Firefox menus.onShown: should the image item show? */
+  imageMenuVisible(contexts: string[], tabId: number | undefined, frameId: number | undefined): Promise<boolean>;
   onBadgeAlarm(): Promise<void>;
+  tryExample(task: unknown, payload: unknown): Promise<void>;
 }
 
 export function createBackground(host: () => Promise<ModelHostApi>): Background {
@@ -204,12 +229,14 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         imageSize: outcome.imageSize,
         text: outcome.text,
         sourceUrl,
-        pageUrl: info.pageUrl,
+        ...(tab?.incognito ? { private: true } : {}),
       };
-      await recordHistory(result);
+      // Results from private windows are shown once and never written down.
+      if (settings.historyEnabled && !tab?.incognito) await recordHistory(result, settings.historyLimit);
       await updateJob(id, () => ({ phase: 'done', result, progress: undefined }));
       const top = result.scores[0];
-      if (top) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
+      if (top && settings.badge) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
+      else await clearBadge();
     } catch (e) {
       const f = toFailure(e);
       const cur = await getJob();
@@ -230,9 +257,32 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     );
   }
 
-  async function onInstalledOrStartup(): Promise<void> {
-    await createMenus();
+  async function refreshMenus(): Promise<void> {
+    const [settings, allSites] = await Promise.all([currentSettings(), syncContentScript()]);
+    await createMenus({ image: settings.menus.image, text: settings.menus.text, allSites });
+  }
+
+  async function onInstalledOrStartup(reason?: string): Promise<void> {
+    await restrictSessionToExtension().catch(() => undefined);
+    if (reason === 'update') await migrateFromStorageLocal(await currentSettings()).catch(() => undefined);
+    await refreshMenus();
     await onBadgeAlarm();
+    if (reason === 'install') await browser.tabs.create({ url: browser.runtime.getURL('welcome.html') });
+  }
+
+  async function onRightClicked(onImage: boolean): Promise<void> {
+    // Page contexts are only offered with all-sites access, which is when content scripts report.
+    await setImageMenuVisible(onImage);
+  }
+
+  async function imageMenuVisible(contexts: string[], tabId: number | undefined, frameId: number | undefined): Promise<boolean> {
+    if (contexts.includes('image') || contexts.includes('video')) return true;
+    if (tabId === undefined) return false;
+    try {
+      return await withTimeout(contentClient(tabId, frameId).hasImageAtClick(), 300, 'asking the page');
+    } catch {
+      return false;
+    }
   }
 
   async function onBadgeAlarm(): Promise<void> {
@@ -240,5 +290,15 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     if (at === undefined || at <= Date.now()) await clearBadge();
   }
 
-  return { onMenuClicked, reportProgress, onInstalledOrStartup, onBadgeAlarm };
+  /** The first-run page's samples go through the same handler as a right-click. */
+  async function tryExample(task: unknown, payload: unknown): Promise<void> {
+    if (typeof payload !== 'string' || payload.length > 2_000_000) throw new AppError('internal', 'bad example');
+    if (task === 'image' && payload.startsWith('data:image/')) {
+      await onMenuClicked({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: payload, editable: false, frameId: 0 } as Menus.OnClickData, undefined);
+    } else if (task === 'text') {
+      await onMenuClicked({ menuItemId: MENU_TEXT, selectionText: payload, editable: false } as Menus.OnClickData, undefined);
+    } else throw new AppError('internal', 'bad example');
+  }
+
+  return { tryExample, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };
 }

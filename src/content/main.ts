@@ -3,15 +3,19 @@
  * and pixels that only the page can read (canvas, video frames, blob: images, CSS backgrounds).
  * Plain image URLs never come here; the extension fetches those itself.
  */
-import { fromThisExtension, serve } from '../ext/rpc';
-import type { CapturedImage, ContentApi } from '../shared/protocol';
+import { fromThisExtension, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import type { CapturedImage, ContentApi, MenusApi } from '../shared/protocol';
 import { MAX_IMAGE_PIXELS, thumbnailSize } from '../shared/geometry';
 
 /** Captures are capped: the model input is small, and messages should stay small too. */
 const CAPTURE_MAX_SIDE = 1024;
 
-let lastClick: { target: EventTarget | null; x: number; y: number } = { target: null, x: 0, y: 0 };
-
+/**
+ * The last right-click the user really made. Only trusted events count: a page can dispatch a
+ * synthetic `contextmenu` on any element, and must not choose what the extension reads or fetches.
+ * null when this script was injected after the click (no all-sites access).
+ */
+let lastClick: { target: EventTarget | null; x: number; y: number } | null = null;
 
 function selectedText(): string {
   const el = document.activeElement;
@@ -50,13 +54,14 @@ async function blobUrlToDataUrl(url: string): Promise<CapturedImage> {
   });
 }
 
+/** Called only for the element actually right-clicked: its CSS background is what the user saw there. */
 function cssBackgroundUrl(el: Element): string | null {
   const bg = getComputedStyle(el).backgroundImage;
   const m = /url\(\s*(['"]?)(.*?)\1\s*\)/.exec(bg);
   return m?.[2] ? new URL(m[2], document.baseURI).href : null;
 }
 
-async function fromElement(el: Element): Promise<CapturedImage | null> {
+async function fromElement(el: Element, exact = true): Promise<CapturedImage | null> {
   if (el instanceof HTMLImageElement) {
     const url = el.currentSrc || el.src;
     if (!url) return null;
@@ -73,13 +78,15 @@ async function fromElement(el: Element): Promise<CapturedImage | null> {
     const xml = new XMLSerializer().serializeToString(el);
     return { kind: 'data-url', dataUrl: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(xml)}` };
   }
-  const bg = cssBackgroundUrl(el);
+  // A CSS background URL is fetched by the extension: take it only from the clicked element itself.
+  const bg = exact ? cssBackgroundUrl(el) : null;
   if (bg) return bg.startsWith('blob:') ? blobUrlToDataUrl(bg) : { kind: 'url', url: bg };
   return null;
 }
 
 /** The right-clicked element, then what lies under the cursor (overlays often cover images), then ancestors. */
 function candidates(): Element[] {
+  if (!lastClick) return [];
   const out: Element[] = [];
   const t = lastClick.target;
   if (t instanceof Element) out.push(t);
@@ -98,6 +105,7 @@ const shortUrl = (u: string): string => (u.length > 100 ? `${u.slice(0, 97)}…`
  * Anything else would classify other pixels under that URL (issue 8), so it says why it refuses.
  */
 function pagePixels(url: string): CapturedImage {
+  if (!lastClick) return { kind: 'none', reason: 'no-click', message: 'the right-click happened before TensorLens could see the page' };
   const el = lastClick.target;
   const refuse = (message: string): CapturedImage => ({ kind: 'none', reason: 'page-image-not-shown', message });
   if (!(el instanceof HTMLImageElement))
@@ -130,13 +138,28 @@ const api: ContentApi = {
       const img = [...document.images].find((i) => (i.currentSrc || i.src) === hint.srcUrl);
       if (img) return (await fromElement(img)) ?? { kind: 'none', reason: 'no-image', message: '' };
     }
+    if (!lastClick) return { kind: 'none', reason: 'no-click', message: 'the right-click happened before TensorLens could see the page' };
+    const target = lastClick.target;
     for (const el of candidates()) {
-      const c = await fromElement(el);
+      const c = await fromElement(el, el === target);
       if (c) return c;
     }
     return { kind: 'none', reason: 'no-image', message: 'no image, video or canvas where you right-clicked' };
   },
+  hasImageAtClick: () => Promise.resolve(hasImageAtClick()),
 };
+
+/** Cheap check, no reads: is there something under the last right-click the image item can use? */
+function hasImageAtClick(): boolean {
+  const target = lastClick?.target;
+  return candidates().some(
+    (el) =>
+      el instanceof HTMLImageElement || el instanceof HTMLVideoElement || el instanceof HTMLCanvasElement || el instanceof SVGSVGElement ||
+      (el === target && cssBackgroundUrl(el) !== null),
+  );
+}
+
+const menus = rpcClient<MenusApi>('menus', sendToRuntime);
 
 // Injected again by scripting.executeScript when a tab predates the install: serve only once.
 const flag = '__tensorlensContent';
@@ -145,8 +168,11 @@ if (!(globalThis as Record<string, unknown>)[flag]) {
   document.addEventListener(
     'contextmenu',
     (e) => {
+      if (!e.isTrusted) return;
       // composedPath()[0]: the element itself even inside an open shadow root (e.target is the host).
       lastClick = { target: e.composedPath()[0] ?? e.target, x: e.clientX, y: e.clientY };
+      // Chrome has no menus.onShown: report now, before the browser builds the menu.
+      if (__BROWSER__ === 'chrome') void menus.rightClicked(hasImageAtClick()).catch(() => undefined);
     },
     true,
   );

@@ -7,7 +7,7 @@ import type { ErrorCode } from './errors';
 import type { LabelScore } from './postprocess';
 import type { ModelTask } from './metadata';
 
-export type Target = 'background' | 'model-host' | 'content';
+export type Target = 'background' | 'model-host' | 'content' | 'menus';
 
 export type BackendName = 'wasm' | 'webgl' | 'cpu';
 export type BackendSetting = 'auto' | BackendName;
@@ -64,6 +64,10 @@ export interface LoadProgress {
 /** What extension pages (popup, offscreen, test page) may ask the background. */
 export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
+  /** settings were saved (menus follow); wakes the Chrome service worker */
+  settingsChanged(): Promise<void>;
+  /** first-run page: runs the real pipeline on its sample image (a data: URL) or sample text */
+  tryExample(task: ModelTask, payload: string): Promise<void>;
 }
 
 /** What the page offers (narrow: content scripts only answer the extension). */
@@ -72,6 +76,13 @@ export interface ContentApi {
   getSelection(): Promise<string>;
   /** the image the user right-clicked, when only the page can read it */
   captureImage(hint: CaptureHint): Promise<CapturedImage>;
+  /** whether the last trusted right-click was on something the image item can classify */
+  hasImageAtClick(): Promise<boolean>;
+}
+
+/** What a content script may tell the background (Chrome: so the image item shows only over images). */
+export interface MenusApi {
+  rightClicked(onImage: boolean): Promise<void>;
 }
 
 export interface CaptureHint {
@@ -89,8 +100,9 @@ export type CapturedImage =
   | { kind: 'data-url'; dataUrl: string }
   | { kind: 'none'; reason: CaptureRefusal; message: string };
 
-export type CaptureRefusal = 'no-image' | 'image-tainted' | 'image-unreadable' | 'page-image-not-shown';
-const CAPTURE_REFUSALS: readonly unknown[] = ['no-image', 'image-tainted', 'image-unreadable', 'page-image-not-shown'] satisfies CaptureRefusal[];
+/** 'no-click': the script was injected after the right-click, so it cannot know the element. */
+export type CaptureRefusal = 'no-image' | 'image-tainted' | 'image-unreadable' | 'page-image-not-shown' | 'no-click';
+const CAPTURE_REFUSALS: readonly unknown[] = ['no-image', 'image-tainted', 'image-unreadable', 'page-image-not-shown', 'no-click'] satisfies CaptureRefusal[];
 
 export interface RpcRequest {
   target: Target;
@@ -101,7 +113,7 @@ export interface RpcRequest {
 export function isRpcRequest(m: unknown): m is RpcRequest {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as Record<string, unknown>;
-  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content') &&
+  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content' || r.target === 'menus') &&
     typeof r.method === 'string' && Array.isArray(r.args);
 }
 
@@ -120,9 +132,11 @@ export interface ClassificationResult {
   createdAt: number;
   thumbnail?: string;
   imageSize?: { width: number; height: number };
+  /** the image URL the browser reported for the click (never the page's address) */
   sourceUrl?: string;
-  pageUrl?: string;
   text?: HostOutcome['text'];
+  /** from a private window: shown once, never stored */
+  private?: boolean;
 }
 
 export interface JobState {
@@ -135,12 +149,6 @@ export interface JobState {
   progress?: number;
   result?: ClassificationResult;
   error?: { code: ErrorCode; message: string };
-}
-
-export interface Settings {
-  imageModel: string;
-  textModel: string;
-  backend: BackendSetting;
 }
 
 export interface ModelIndexEntry {
@@ -158,18 +166,10 @@ export interface ModelIndex {
 }
 
 export const MODELS_INDEX_PATH = 'models/index.json';
-export const HISTORY_LIMIT = 50;
 export const TOP_K = 5;
 
 export const MENU_IMAGE = 'tensorlens-classify-image';
 export const MENU_TEXT = 'tensorlens-classify-selection';
-
-export function isSettings(v: unknown): v is Settings {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Record<string, unknown>;
-  return typeof s.imageModel === 'string' && typeof s.textModel === 'string' &&
-    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend);
-}
 
 /** Validates a content script's capture reply (types don't exist on the wire, STYLE §4). */
 export function parseCapturedImage(v: unknown): CapturedImage {

@@ -60,7 +60,7 @@ export interface Driver {
   tabOf(page: Page): Promise<TabRef>;
   /** Runs the real menu handler once per `info`, without waiting for the outcomes. */
   menuClick(tab: TabRef, infos: Record<string, unknown>[]): Promise<void>;
-  /** The job (storage.session) and history (storage.local). */
+  /** The job (storage.session) and history (the extension's IndexedDB, via a test-build hook). */
   state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
   /** tf.memory() where the model lives. */
   memory(): Promise<Memory>;
@@ -98,10 +98,13 @@ async function tabOf(ext: Ext, page: Page): Promise<TabRef> {
 }
 
 const state = (ext: Ext): ReturnType<Driver['state']> =>
-  ext(async (api) => ({
-    job: (await api.storage.session.get('job')).job as StoredJob | undefined,
-    history: ((await api.storage.local.get('history')).history as HistoryEntry[] | undefined) ?? [],
-  }));
+  ext(async (api) => {
+    const hook = (globalThis as unknown as { tensorlensTest?: { history(): Promise<HistoryEntry[]> } }).tensorlensTest;
+    const history = hook
+      ? await hook.history() // Chromium: the service worker
+      : ((await api.runtime.sendMessage({ target: 'background', method: 'testHistory', args: [] })) as { value: HistoryEntry[] }).value;
+    return { job: (await api.storage.session.get('job')).job as StoredJob | undefined, history };
+  });
 
 // ---------- Chromium ----------
 
@@ -166,7 +169,8 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export async function firefoxDriver(extensionDir: string): Promise<Driver> {
+/** `extraPrefs`: profile preferences for this session (e.g. the UI language, the color scheme). */
+export async function firefoxDriver(extensionDir: string, extraPrefs: Record<string, unknown> = {}): Promise<Driver> {
   const display = await ensureDisplay();
   const profile = tmpProfile();
   const browser = await puppeteer.launch({
@@ -177,6 +181,7 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
     env: display.env,
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
+      ...extraPrefs,
     },
   });
   await browser.installExtension(extensionDir);

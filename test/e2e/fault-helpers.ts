@@ -145,7 +145,8 @@ export async function storedState(s: ChromeFaultSession): Promise<{ job: StoredJ
   const w = await s.worker();
   return w.evaluate(async () => ({
     job: (await chrome.storage.session.get('job')).job as StoredJob | undefined,
-    history: ((await chrome.storage.local.get('history')).history as HistoryEntry[] | undefined) ?? [],
+    // History lives in the extension's IndexedDB; the test build exposes it in the worker.
+    history: await (globalThis as unknown as { tensorlensTest: { history(): Promise<HistoryEntry[]> } }).tensorlensTest.history(),
   }));
 }
 

@@ -326,7 +326,7 @@ export interface StoredJob {
   result?: { scores: { label: string; probability: number }[]; sourceUrl?: string; text?: { truncated: boolean; charsTruncated: boolean; inputChars: number } };
 }
 
-/** One entry of the history in storage.local (newest first). */
+/** One entry of the history (newest first; kept in the extension's IndexedDB). */
 export interface HistoryEntry {
   id: string;
   sourceUrl?: string;

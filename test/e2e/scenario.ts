@@ -51,17 +51,15 @@ export interface Ctx {
   reopenPopup(): Promise<void>;
   /** Sends the background a message from the popup: wakes it, and orders us after its pending work. */
   wake(): Promise<void>;
-  /** Sets (or with null: removes, i.e. defaults) the settings in storage.local. */
+  /** Sets (or with null: resets to the defaults) the settings (the extension's IndexedDB, via a test-build hook). */
   setSettings(s: { imageModel: string; textModel: string; backend: string } | null): Promise<void>;
 }
 
-/** Dispatches a contextmenu event on `selector`, as a right-click would. */
-export function rightClick(p: Page, selector: string): Promise<void> {
-  return p.evaluate((sel: string) => {
-    const el = document.querySelector(sel) as HTMLElement;
-    const r = el.getBoundingClientRect();
-    el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 2 }));
-  }, selector);
+/** A real (trusted) right-click on `selector`: the content script ignores synthetic events. */
+export async function rightClick(p: Page, selector: string): Promise<void> {
+  await p.bringToFront();
+  await p.click(selector, { button: 'right' });
+  await p.keyboard.press('Escape'); // closes the browser's own context menu where one opens
 }
 
 export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
@@ -129,7 +127,12 @@ export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
       });
     },
     async setSettings(s) {
-      await d.ext((api, v: typeof s) => (v ? api.storage.local.set({ settings: v }) : api.storage.local.remove('settings')), s);
+      await d.ext(async (api, v: typeof s) => {
+        const hook = (globalThis as unknown as { tensorlensTest?: { setSettings(x: unknown): Promise<void> } }).tensorlensTest;
+        if (hook) return hook.setSettings(v); // Chromium: the service worker
+        const r = (await api.runtime.sendMessage({ target: 'background', method: 'testSetSettings', args: [v] })) as { ok: boolean; message?: string };
+        if (!r.ok) throw new Error(r.message);
+      }, s);
     },
   };
   return ctx;

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.resolve(__dirname, '../../src');
-const CONTEXTS = ['background', 'offscreen', 'content', 'popup'];
+const CONTEXTS = ['background', 'offscreen', 'content', 'popup', 'options', 'welcome'];
 
 function tsFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];

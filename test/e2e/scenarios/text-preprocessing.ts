@@ -6,7 +6,7 @@
  * Embedding is refused with the numbers. Expected scores are worked out from the test model's
  * hand-set weights (test/fixtures/keras/text-spec.ts).
  */
-import { percent } from '../../../src/popup/format';
+import { percent } from '../../../src/ui/format';
 import { OVERSIZED_MODEL_NAME, TV_MODEL_NAME, tvExpected } from '../../fixtures/keras/text-spec';
 import { MENU_TEXT, selectContents, type PopupView } from '../harness';
 import type { Ctx, Scenario } from '../scenario';

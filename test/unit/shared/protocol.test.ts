@@ -1,4 +1,4 @@
-import { isRestrictedPage, isRpcRequest, isSettings, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { isRestrictedPage, isRpcRequest, parseCapturedImage, snippet } from '../../../src/shared/protocol';
 import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
 import { badgeColor, badgeText } from '../../../src/shared/badge';
 
@@ -16,10 +16,6 @@ describe('protocol validation', () => {
     expect(() => parseCapturedImage({ kind: 'url', url: 'javascript:alert(1)' })).toThrow();
     expect(() => parseCapturedImage({ kind: 'data-url', dataUrl: 'data:text/html,x' })).toThrow();
     expect(() => parseCapturedImage({ kind: 'none', reason: 'internal' })).toThrow();
-  });
-  it('validates settings', () => {
-    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'wasm' })).toBe(true);
-    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'webgpu' })).toBe(false);
   });
   it('knows pages extensions cannot read', () => {
     expect(isRestrictedPage('chrome://settings')).toBe(true);
