@@ -8,24 +8,14 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const webpack = require('webpack');
 const CopyPlugin = require('copy-webpack-plugin');
 const { EsbuildPlugin } = require('esbuild-loader');
-const { transformSync } = require('esbuild');
 const { zipDirectory } = require('./scripts/build/zip.cjs');
 const { icons } = require('./scripts/build/icons.cjs');
+const { requireTs } = require('./scripts/build/require-ts.cjs');
 
 // The build validates metadata and merges manifests with the same TS code the extension uses.
-function requireTs(file) {
-  const abs = path.resolve(__dirname, file);
-  const { code } = transformSync(fs.readFileSync(abs, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20' });
-  const m = new Module(abs);
-  m.filename = abs;
-  m.paths = Module._nodeModulePaths(path.dirname(abs));
-  m._compile(code, abs);
-  return m.exports;
-}
 const { parseMetadata } = requireTs('src/shared/metadata.ts');
 const { mergeManifest } = requireTs('src/shared/manifest.ts');
 
@@ -123,11 +113,16 @@ function config(browser, test) {
     background: `./src/background/main.${browser}.ts`,
     content: './src/content/main.ts',
     popup: './src/popup/main.ts',
+    options: './src/options/main.ts',
+    // the converter (shared with the CLI) runs only here, started by the options page on demand
+    'convert-worker': './src/convert-worker/main.ts',
     ...(browser === 'chrome' ? { offscreen: './src/offscreen/main.ts' } : {}),
   };
   const copy = [
     { from: 'src/popup/popup.html' },
     { from: 'src/popup/popup.css' },
+    { from: 'src/options/options.html' },
+    { from: 'src/options/options.css' },
     // Single-threaded binaries only: threaded wasm cannot run under the MV3 CSP.
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm' },
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm' },
@@ -156,6 +151,12 @@ function config(browser, test) {
     stats: 'errors-warnings',
     plugins: [
       new webpack.DefinePlugin({ __BROWSER__: JSON.stringify(browser), __TEST__: JSON.stringify(Boolean(test)) }),
+      // The converter library imports node:zlib/fs/path; in the conversion worker zlib is a pako
+      // shim with the same bounds and fs/path are never called (writeArtifacts is CLI-only).
+      new webpack.NormalModuleReplacementPlugin(/^node:zlib$/, path.join(ROOT, 'src/convert-worker/zlib.ts')),
+      new webpack.NormalModuleReplacementPlugin(/^node:(fs|path)$/, (r) => {
+        r.request = r.request.slice('node:'.length);
+      }),
       new CopyPlugin({ patterns: copy }),
       new PackagePlugin(browser, test, outDir),
     ],

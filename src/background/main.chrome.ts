@@ -8,7 +8,7 @@ import { ensureOffscreenDocument } from '../ext/offscreen';
 import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
-import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
+import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob, TryRequest } from '../shared/protocol';
 import { createBackground } from './core';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
@@ -44,4 +44,4 @@ browser.runtime.onStartup.addListener(() => {
 onBadgeAlarm(() => {
   void bg.onBadgeAlarm();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p) }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), tryModel: (r: TryRequest) => bg.tryModel(r) }, fromExtensionPage);

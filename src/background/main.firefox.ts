@@ -6,13 +6,14 @@ import browser from '../ext/browser';
 import { fromExtensionPage, serve } from '../ext/rpc';
 import { onBadgeAlarm } from '../ext/ui';
 import { ModelHost } from '../model/host';
+import { getModelFiles } from '../ext/model-store';
 import type { Menus, Tabs } from '../ext/browser';
-import type { LoadProgress } from '../shared/protocol';
+import type { LoadProgress, TryRequest } from '../shared/protocol';
 import { createBackground } from './core';
 
 let host: ModelHost | null = null;
 const bg = createBackground(() => {
-  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p) });
+  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p), storedModel: getModelFiles });
   return Promise.resolve(host);
 });
 
@@ -39,4 +40,4 @@ const testApi = __TEST__
       testMemory: () => host?.memory() ?? null,
     }
   : {};
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), ...testApi }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), tryModel: (r: TryRequest) => bg.tryModel(r), ...testApi }, fromExtensionPage);

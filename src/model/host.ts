@@ -14,12 +14,16 @@ import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/meta
 import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
+import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
+import { storedModelHandler } from './stored-io';
 
 export interface HostOptions {
   /** extension root URL ending in '/', e.g. chrome-extension://id/ */
   baseUrl: string;
   onProgress?: (p: LoadProgress) => void;
   imageFetchTimeoutMs?: number;
+  /** reads a model the user imported (`stored:<id>`), null when it is not stored (any more) */
+  storedModel?: (id: string) => Promise<StoredModelFiles | null>;
 }
 
 interface LoadedModel {
@@ -42,11 +46,19 @@ export class ModelHost implements ModelHostApi {
   }
 
   classifyImage(job: ImageJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runImage(job));
+    return this.exclusive(() => this.runImage(job).finally(() => this.dropTransient(job)));
   }
 
   classifyText(job: TextJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runText(job));
+    return this.exclusive(() => this.runText(job).finally(() => this.dropTransient(job)));
+  }
+
+  /** A model tried before it is saved is not kept loaded (its next try is another draft). */
+  private dropTransient(job: ImageJob | TextJob): void {
+    if (!job.transient) return;
+    const p = this.models.get(job.model);
+    this.models.delete(job.model);
+    p?.then((m) => m.model.dispose(), () => undefined);
   }
 
   /** For tests and diagnostics: live tensor count. */
@@ -100,6 +112,7 @@ export class ModelHost implements ModelHostApi {
   }
 
   private async load(name: string, task: ModelTask): Promise<LoadedModel> {
+    if (isStoredModelName(name)) return this.loadStored(name, task);
     const t0 = now();
     const dir = `models/${name}/`;
     const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
@@ -146,6 +159,45 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       model.dispose();
       throw new AppError('model-load-failed', `${modelPath}: warm-up failed (${(e as Error).message})`);
+    }
+    this.opts.onProgress?.({ model: name, fraction: 1 });
+    return { meta, model, wordIndex, loadMs: now() - t0 };
+  }
+
+  /** A model the user imported: read from the extension's IndexedDB; every error names it. */
+  private async loadStored(name: string, task: ModelTask): Promise<LoadedModel> {
+    const t0 = now();
+    const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
+    const files = await this.opts.storedModel?.(storedModelId(name)).catch(() => null);
+    if (!files) throw new AppError(missingCode, `the imported model ${name} is no longer stored in the extension`);
+    const label = `imported model "${String((files.metadata as { displayName?: unknown } | null)?.displayName ?? name)}"`;
+    let meta: ModelMetadata;
+    try {
+      meta = parseMetadata(files.metadata, `${label} metadata.json`);
+    } catch (e) {
+      throw new AppError('model-load-failed', e instanceof MetadataError ? e.message : String(e));
+    }
+    if (meta.task !== task) throw new AppError('model-load-failed', `${label} is a ${meta.task} model, not a ${task} model`);
+    let wordIndex: WordIndex | undefined;
+    if (task === 'text') {
+      try {
+        wordIndex = parseWordIndex(files.vocab, `${label} vocab.json`);
+      } catch (e) {
+        throw new AppError('model-load-failed', (e as Error).message);
+      }
+    }
+    this.opts.onProgress?.({ model: name, fraction: 0 });
+    let model: Predictor;
+    try {
+      model = await loadLayersModel(storedModelHandler(files));
+    } catch (e) {
+      throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
+    }
+    try {
+      await warmUp(model, meta);
+    } catch (e) {
+      model.dispose();
+      throw new AppError('model-load-failed', `${label}: warm-up failed (${(e as Error).message})`);
     }
     this.opts.onProgress?.({ model: name, fraction: 1 });
     return { meta, model, wordIndex, loadMs: now() - t0 };

@@ -5,12 +5,14 @@
 import browser from '../ext/browser';
 import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { ModelHost } from '../model/host';
+import { getModelFiles } from '../ext/model-store';
 import type { BackgroundApi } from '../shared/protocol';
 
 const background = rpcClient<BackgroundApi>('background', sendToRuntime);
 const host = new ModelHost({
   baseUrl: browser.runtime.getURL(''),
   onProgress: (p) => void background.reportProgress(p).catch(() => undefined),
+  storedModel: getModelFiles,
 });
 
 // Only the service worker (an extension context) may ask for work.

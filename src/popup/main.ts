@@ -3,9 +3,9 @@
  * history and the settings, straight from storage, and re-renders when storage changes.
  * No TF.js here: it must paint fast.
  */
-import { extensionUrl } from '../ext/browser';
+import { loadModelIndex } from '../ext/model-store';
 import { clearHistory, getHistory, getJob, getSettings, onStateChanged, setSettings } from '../ext/storage';
-import { BACKEND_SETTINGS, MODELS_INDEX_PATH, type BackendSetting, type ClassificationResult, type JobState, type ModelIndex, type Settings } from '../shared/protocol';
+import { BACKEND_SETTINGS, type BackendSetting, type ClassificationResult, type JobState, type ModelIndex, type Settings } from '../shared/protocol';
 import { errorSentence } from './error-text';
 import { ms, percent, timeAgo } from './format';
 
@@ -65,6 +65,7 @@ function resultCard(r: ClassificationResult): HTMLElement {
     'div',
     { class: 'card', id: 'result', 'data-task': r.task, 'data-top-label': top?.label ?? '' },
     head,
+    r.notice ? h('p', { class: 'notice', role: 'status' }, r.notice) : null,
     scoresList(r),
     h('div', { class: 'meta' },
       h('div', {}, 'Model: ', h('span', { class: 'model-name' }, r.modelName)),
@@ -123,11 +124,8 @@ function renderHistory(items: ClassificationResult[]): void {
 let index: ModelIndex = { models: [], defaults: { image: null, text: null } };
 
 async function loadIndex(): Promise<void> {
-  try {
-    index = (await (await fetch(extensionUrl(MODELS_INDEX_PATH))).json()) as ModelIndex;
-  } catch {
-    // The popup still shows state; the background reports model-missing on use.
-  }
+  // packaged models plus the user's imports; the background reports a missing model on use
+  index = await loadModelIndex();
 }
 
 const defaults = (): Settings => ({ imageModel: index.defaults.image ?? '', textModel: index.defaults.text ?? '', backend: 'auto' });

@@ -31,12 +31,15 @@ export interface ImageJob {
   model: string;
   backend: BackendSetting;
   source: ImageSource;
+  /** an import being tried before it is saved: not kept loaded afterwards */
+  transient?: boolean;
 }
 
 export interface TextJob {
   model: string;
   backend: BackendSetting;
   text: string;
+  transient?: boolean;
 }
 
 export interface HostOutcome {
@@ -64,7 +67,13 @@ export interface LoadProgress {
 /** What extension pages (popup, offscreen, test page) may ask the background. */
 export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
+  /** the options page's "try it" on a model being imported (stored as a draft) */
+  tryModel(req: TryRequest): Promise<HostOutcome>;
 }
+
+export type TryRequest =
+  | { task: 'image'; model: string; dataUrl: string }
+  | { task: 'text'; model: string; text: string };
 
 /** What the page offers (narrow: content scripts only answer the extension). */
 export interface ContentApi {
@@ -120,6 +129,8 @@ export interface ClassificationResult {
   sourceUrl?: string;
   pageUrl?: string;
   text?: HostOutcome['text'];
+  /** said beside the result, e.g. that the picked model is gone and the default was used */
+  notice?: string;
 }
 
 export interface JobState {
