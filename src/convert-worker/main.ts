@@ -26,6 +26,9 @@ const scope = self as unknown as WorkerScope;
 /** the last conversion, kept until the form is finalized or another file comes */
 let last: { modelJson: JsonObj; shards: { name: string; data: Buffer }[]; outputShapes: number[][]; sourceName: string; bundled: ModelMetadata | null; vocab: Record<string, number> | null } | null = null;
 
+/** a size limit was hit (the message says which) */
+class LimitError extends Error {}
+
 const post = (m: WorkerReply, transfer: Transferable[] = []): void => scope.postMessage(m, transfer);
 const buf = (f: ImportFile): Buffer => Buffer.from(f.bytes);
 
@@ -72,14 +75,16 @@ function suggest(cfg: JsonObj, input: (number | null)[], outputShapes: number[][
   const task = input.length === 4 ? 'image' : 'text';
   let preset: ImagePreset = 'zero-one';
   let presetReason = 'no preprocessing recognised in the model: pixels scaled to 0..1 (the converter default)';
-  const mobile = names.find((n) => /mobilenet|efficientnet_?v2|nasnet|resnet.*v2|inception/i.test(n));
+  // keras.applications backbones, also when renamed (Teachable Machine calls its MobileNetV2 "model1"):
+  // MobileNetV2's inverted-residual blocks are named expanded_conv* / block_N_expand
+  const mobile = names.find((n) => /mobilenet|nasnet|resnet.*v2|inception|expanded_conv_depthwise|block_\d+_expand/i.test(n));
   const rescale = names.find((n) => n.startsWith('Rescaling:'));
   if (rescale) {
     preset = 'raw';
     presetReason = `the model rescales its own input (${rescale.slice('Rescaling:'.length)}): raw pixels 0..255`;
   } else if (mobile) {
     preset = 'minus-one-one';
-    presetReason = `${mobile.replace(/^[^:]*:/, '')} inside: keras.applications / Teachable Machine models take pixels scaled to -1..1`;
+    presetReason = `MobileNet-style layer ${mobile.replace(/^[^:]*:/, '')} inside: keras.applications / Teachable Machine models take pixels scaled to -1..1`;
   }
   const out = outputShapes[0];
   return { task, preset, presetReason, outputUnits: out ? (out[out.length - 1] ?? 0) : 0 };
@@ -107,7 +112,7 @@ async function convert(req: Extract<WorkerRequest, { type: 'convert' }>): Promis
   const progress = (stage: string, fraction: number): void => post({ type: 'progress', id: req.id, stage, fraction });
   for (const f of [...req.files, ...(req.architecture ? [req.architecture] : [])])
     if (f.bytes.byteLength > req.limits.fileBytes)
-      throw new ConvertError('usage', `${f.name} is ${mb(f.bytes.byteLength)}, over the ${mb(req.limits.fileBytes)} limit for one imported file`);
+      throw new LimitError(`${f.name} is ${mb(f.bytes.byteLength)}, over the ${mb(req.limits.fileBytes)} limit for one imported file`);
   progress('reading', 0);
   const first = req.files[0];
   if (!first) throw new ConvertError('usage', 'no model file was given');
@@ -122,7 +127,7 @@ async function convert(req: Extract<WorkerRequest, { type: 'convert' }>): Promis
     const t0 = performance.now();
     const r = await importTfjs(files, {});
     progress('validating', 1);
-    if (r.bytes > req.limits.modelBytes) throw new ConvertError('usage', `the model's weights are ${mb(r.bytes)}, over the ${mb(req.limits.modelBytes)} limit for a stored model`);
+    if (r.bytes > req.limits.modelBytes) throw new LimitError(`the model's weights are ${mb(r.bytes)}, over the ${mb(req.limits.modelBytes)} limit for a stored model`);
     const topo = r.modelJson.modelTopology as JsonObj;
     const cfg = (isObj(topo.model_config) ? topo.model_config : topo);
     const input = inputShapeOf(cfg);
@@ -155,7 +160,7 @@ async function convert(req: Extract<WorkerRequest, { type: 'convert' }>): Promis
     onProgress: progress,
   });
   const r = result.report;
-  if (r.bytesAfter > req.limits.modelBytes) throw new ConvertError('usage', `the converted weights are ${mb(r.bytesAfter)}, over the ${mb(req.limits.modelBytes)} limit for a stored model`);
+  if (r.bytesAfter > req.limits.modelBytes) throw new LimitError(`the converted weights are ${mb(r.bytesAfter)}, over the ${mb(req.limits.modelBytes)} limit for a stored model`);
   const cfg = (result.modelJson.modelTopology as JsonObj).model_config as JsonObj;
   const input = inputShapeOf(cfg);
   last = { modelJson: result.modelJson, shards: result.shards, outputShapes: r.outputShapes, sourceName: first.name, bundled: null, vocab: null };
@@ -234,7 +239,8 @@ scope.addEventListener('message', (e) => {
         post({ type: 'finalized', id: req.id, model }, model.shards.map((s) => s.data));
       }
     } catch (err) {
-      if (err instanceof ConvertError) post({ type: 'error', id: req.id, code: err.code, message: err.message });
+      if (err instanceof LimitError) post({ type: 'error', id: req.id, code: 'too-large', message: err.message });
+      else if (err instanceof ConvertError) post({ type: 'error', id: req.id, code: err.code, message: err.message });
       else post({ type: 'error', id: req.id, code: 'internal', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
     }
   })();

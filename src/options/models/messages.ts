@@ -64,7 +64,7 @@ export const MESSAGES = {
   renamePrompt: 'New name for “$1”',
   exportZip: 'Export .zip',
   delete: 'Delete',
-  deleteConfirm: 'Delete “$1”?',
+  deleteConfirm: 'Really delete “$1”?',
   deleted: '“$1” is deleted.',
   fellBack: '“$1” was your $2 model: right-click now uses the default model “$3”.',
   renamed: 'Renamed to “$1”.',

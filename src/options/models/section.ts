@@ -398,22 +398,37 @@ export function mountModelsSection(container: HTMLElement): void {
           await setSettings({ ...(await currentSettings()), [m.task === 'image' ? 'imageModel' : 'textModel']: name });
           return null;
         }));
-        li.querySelector('.rename')?.addEventListener('click', () => void act(async () => {
-          const n = prompt(msg('renamePrompt', m.displayName), m.displayName)?.trim();
-          if (!n || n === m.displayName) return null;
-          await renameModel(m.id, n);
-          return msg('renamed', n);
-        }));
+        li.querySelector('.rename')?.addEventListener('click', () => {
+          // inline, not prompt(): a native dialog blocks the page and cannot be localised
+          const input = h('input', { type: 'text', class: 'rename-input', value: m.displayName, 'aria-label': msg('renamePrompt', m.displayName), maxlength: '80' });
+          const ok = h('button', { type: 'button', class: 'rename-save' }, msg('rename'));
+          li.replaceChildren(input, ok);
+          input.focus();
+          ok.addEventListener('click', () => void act(async () => {
+            const n = input.value.trim();
+            if (!n || n === m.displayName) return null;
+            await renameModel(m.id, n);
+            return msg('renamed', n);
+          }));
+        });
         li.querySelector('.export')?.addEventListener('click', () => void act(async () => {
           download(await exportZip(m.id), `${m.id}.zip`);
           return null;
         }));
-        li.querySelector('.delete')?.addEventListener('click', () => void act(async () => {
-          if (!confirm(msg('deleteConfirm', m.displayName))) return null;
-          await deleteModel(m.id);
-          const fell = await fallBackIfSelected(m);
-          return `${msg('deleted', m.displayName)}${fell ? ` ${fell}` : ''}`;
-        }));
+        const del = li.querySelector<HTMLButtonElement>('.delete');
+        del?.addEventListener('click', () => {
+          // first click asks, second click deletes
+          if (!del.classList.contains('confirm')) {
+            del.classList.add('confirm');
+            del.textContent = msg('deleteConfirm', m.displayName);
+            return;
+          }
+          void act(async () => {
+            await deleteModel(m.id);
+            const fell = await fallBackIfSelected(m);
+            return `${msg('deleted', m.displayName)}${fell ? ` ${fell}` : ''}`;
+          });
+        });
         return li;
       }),
     );
