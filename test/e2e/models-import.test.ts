@@ -99,7 +99,13 @@ async function waitStatus(p: Page, states: string[]): Promise<string> {
   return p.$eval('#import-status', (e) => (e as HTMLElement).dataset.state ?? '');
 }
 
+/** Forgets the previous import's final state, so the wait below sees this import's outcome. */
+const resetStatus = (p: Page): Promise<void> => p.$eval('#import-status', (e) => {
+  (e as HTMLElement).dataset.state = 'test-pending';
+});
+
 async function upload(p: Page, files: string[]): Promise<string> {
+  await resetStatus(p);
   const input = (await p.$('#model-files')) as ElementHandle<HTMLInputElement>;
   await input.uploadFile(...files);
   return waitStatus(p, ['ready', 'error']);
@@ -108,6 +114,7 @@ async function upload(p: Page, files: string[]): Promise<string> {
 /** A real drop event on the drop zone, carrying File objects made from the fixtures' bytes. */
 async function dropFiles(p: Page, files: string[], target = '#model-drop'): Promise<void> {
   const payload = files.map((f) => ({ name: path.basename(f), b64: fs.readFileSync(f).toString('base64') }));
+  await resetStatus(p);
   await p.evaluate((fs_: { name: string; b64: string }[], sel: string) => {
     const dt = new DataTransfer();
     for (const f of fs_) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
@@ -118,6 +125,7 @@ async function dropFiles(p: Page, files: string[], target = '#model-drop'): Prom
 }
 
 async function save(p: Page): Promise<string> {
+  await resetStatus(p);
   await p.click('#import-save');
   return waitStatus(p, ['saved', 'error']);
 }
@@ -238,7 +246,10 @@ const cliDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-import-cli-'));
 function cliTeachableMachine(): { dir: string; zip: string } {
   const dir = path.join(cliDir, 'tm-cli');
   if (!fs.existsSync(path.join(dir, 'model.json'))) {
-    execFileSync(process.execPath, [path.join(ROOT, 'bin/tensorlens.js'), 'convert', TM, dir, '--task', 'image', '--labels', TM_LABELS, '--name', 'tm-cli',
+    // the CLI takes labels as written (no Teachable Machine numbering), so it gets them plain
+    const labels = path.join(cliDir, 'labels.txt');
+    fs.writeFileSync(labels, 'Class A\nClass B\n');
+    execFileSync(process.execPath, [path.join(ROOT, 'bin/tensorlens.js'), 'convert', TM, dir, '--task', 'image', '--labels', labels, '--name', 'tm-cli',
       '--display-name', 'TM via CLI', '--scale', String(1 / 127.5), '--offset', '-1', '-q'], { cwd: ROOT });
   }
   const zip = path.join(cliDir, 'tm-cli.zip');
@@ -349,18 +360,19 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
       fs.writeFileSync(f, data);
       return f;
     };
-    const cases: [string, () => string[], string, RegExp, (() => Promise<void>)?][] = [
-      ['a PNG renamed .h5', () => [write('photo.h5', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'))], 'not-keras', /photo\.h5: not a Keras model file/],
-      ['a truncated .h5', () => [write('truncated.h5', fs.readFileSync(TM).subarray(0, 300_000)), TM_LABELS], 'corrupt', /truncated/],
-      ['a zip with path traversal', () => [write('evil.zip', writeZip([{ name: '../model.json', data: Buffer.from('{}') }]))], 'zip-unsafe', /"\.\.\/model\.json" escapes the archive/],
-      ['a zip bomb', () => [write('bomb.zip', writeZip([{ name: 'model.json', data: Buffer.alloc(4 << 20, 32), declaredSize: 100 }]))], 'corrupt', /larger than it declares/],
-      ['a zip declaring more than the limit', () => [write('huge.zip', writeZip([{ name: 'model.json', data: Buffer.alloc(1 << 20, 32), declaredSize: 0xfffffff0 }]))], 'zip-unsafe', /over the \d+-byte/],
-      ['a custom-layer model', () => [LAMBDA], 'unsupported-layer', /Lambda/],
-      ['a model over the size limit', () => [TM, TM_LABELS], 'too-large', /keras_model\.h5 is 2\.3 MB, over the 1\.0 MB limit for one imported file/, async () => {
+    interface BadCase { files: () => string[]; code: string; detail: RegExp; setup?: () => Promise<void> }
+    const cases: [string, BadCase][] = [
+      ['a PNG renamed .h5', { files: () => [write('photo.h5', Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'))], code: 'not-keras', detail: /photo\.h5: not a Keras model file/ }],
+      ['a truncated .h5', { files: () => [write('truncated.h5', fs.readFileSync(TM).subarray(0, 300_000)), TM_LABELS], code: 'corrupt', detail: /truncated/ }],
+      ['a zip with path traversal', { files: () => [write('evil.zip', writeZip([{ name: '../model.json', data: Buffer.from('{}') }]))], code: 'zip-unsafe', detail: /"\.\.\/model\.json" escapes the archive/ }],
+      ['a zip bomb', { files: () => [write('bomb.zip', writeZip([{ name: 'model.json', data: Buffer.alloc(4 << 20, 32), declaredSize: 100 }]))], code: 'corrupt', detail: /larger than it declares/ }],
+      ['a zip declaring more than the limit', { files: () => [write('huge.zip', writeZip([{ name: 'model.json', data: Buffer.alloc(1 << 20, 32), declaredSize: 0xfffffff0 }]))], code: 'zip-unsafe', detail: /over the \d+-byte/ }],
+      ['a custom-layer model', { files: () => [LAMBDA], code: 'unsupported-layer', detail: /Lambda/ }],
+      ['a model over the size limit', { files: () => [TM, TM_LABELS], code: 'too-large', detail: /keras_model\.h5 is 2\.3 MB, over the 1\.0 MB limit for one imported file/, setup: async () => {
         await d.options.evaluate(() => Object.assign(globalThis, { tensorlensTest: { limits: { fileBytes: 1024 * 1024, modelBytes: 1024 * 1024 } } }));
-      }],
+      } }],
     ];
-    it.each(cases)('%s', async (_name, files, code, detail, setup) => {
+    it.each(cases)('%s', async (_name, { files, code, detail, setup }) => {
       const before = await storeCounts(d.options);
       await setup?.();
       try {
