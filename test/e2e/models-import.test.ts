@@ -90,6 +90,17 @@ async function launch(kind: Kind, profile: string): Promise<Driver> {
   };
 }
 
+/** The popup as a page (Chrome: navigated to; Firefox: opened by the extension, BiDi cannot navigate there). */
+async function openPopup(d: Driver): Promise<Page> {
+  if (d.kind === 'chrome') {
+    const p = await d.browser.newPage();
+    await p.goto(d.options.url().replace('/options.html', '/popup.html'));
+    return p;
+  }
+  await d.options.evaluate(() => (globalThis as unknown as { browser: { tabs: { create(o: { url: string }): Promise<unknown> } } }).browser.tabs.create({ url: 'popup.html' }));
+  return findPage(d.browser, '/popup.html');
+}
+
 // ---------- page helpers (all run in the options page, an extension page) ----------
 
 const ready = (p: Page): Promise<unknown> => p.waitForSelector('#models-section[data-ready="true"]', { timeout: 30_000 });
@@ -258,6 +269,24 @@ function cliTeachableMachine(): { dir: string; zip: string } {
   return { dir, zip };
 }
 
+// The converter must reach no context but the conversion worker (the options page starts it).
+describe('bundle contents', () => {
+  beforeAll(() => ensureTestBuild(), TIMEOUT);
+  // strings only the converter library holds (its stamp and its HDF5 reader's messages)
+  const CONVERTER = /TensorLens Keras converter v|corrupt or truncated HDF5 file/;
+  it.each(['chrome', 'firefox'] as const)('%s: only convert-worker.js holds the converter', (b) => {
+    const dir = distDir(b);
+    const sizes: Record<string, number> = {};
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.js'))) {
+      const text = fs.readFileSync(path.join(dir, f), 'utf8');
+      sizes[f] = text.length;
+      expect([f, CONVERTER.test(text)]).toEqual([f, f === 'convert-worker.js']);
+    }
+    expect(Object.keys(sizes)).toEqual(expect.arrayContaining(['background.js', 'content.js', 'popup.js', 'options.js', 'convert-worker.js']));
+    fs.writeFileSync(path.join(ROOT, 'dist', `import-bundles-${b}.json`), JSON.stringify(sizes, null, 2));
+  });
+});
+
 const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[] | undefined) ?? ['chrome', 'firefox'];
 
 (have ? describe.each(kinds) : describe.skip.each(kinds))('models section in %s', (kind) => {
@@ -353,6 +382,25 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
     expect(spamScores[0]?.label).toBe('spam');
   }, TIMEOUT);
 
+  it('renames a saved model; the popup picker lists the new name', async () => {
+    const spam = (await storedModel(d.options, 'Spam import')) as { id: string };
+    await d.options.click(`#stored-models li[data-id="${spam.id}"] button.rename`);
+    await d.options.$eval(`#stored-models li[data-id="${spam.id}"] input.rename-input`, (e) => {
+      (e as HTMLInputElement).value = 'Spam filter (mine)';
+    });
+    await d.options.click(`#stored-models li[data-id="${spam.id}"] button.rename-save`);
+    await d.options.waitForFunction((id: string) => document.querySelector(`#stored-models li[data-id="${id}"] .model-name`)?.textContent === 'Spam filter (mine)', { timeout: 30_000 }, spam.id);
+    expect(await d.options.$eval('#models-notice', (e) => e.textContent)).toBe('Renamed to “Spam filter (mine)”.');
+    const renamed = await storedModel(d.options, 'Spam filter (mine)');
+    expect(renamed?.metadata.displayName).toBe('Spam filter (mine)');
+    const popup = await openPopup(d);
+    await popup.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    const pick = (id: string): Promise<string[]> => popup.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
+    expect(await pick('set-text-model')).toEqual(expect.arrayContaining(['spam-assassin=Spam filter (SpamAssassin)', `stored:${spam.id}=Spam filter (mine)`]));
+    expect(await pick('set-image-model')).toEqual(expect.arrayContaining([`stored:${tmId}=TM import`]));
+    await popup.close();
+  }, TIMEOUT);
+
   describe('bad input: its message, and nothing stored', () => {
     const bad = fs.mkdtempSync(path.join(os.tmpdir(), 'tl-import-bad-'));
     const write = (name: string, data: Buffer): string => {
@@ -446,7 +494,7 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
   it('keeps the imports across a browser restart (same profile)', async () => {
     const listed = async (): Promise<string[]> => d.options.$$eval('#stored-models li[data-id] .model-name', (es) => es.map((e) => e.textContent ?? ''));
     const names = await listed();
-    expect(names).toEqual(expect.arrayContaining(['TM import', 'Spam import']));
+    expect(names).toEqual(expect.arrayContaining(['TM import', 'TM via CLI', 'Spam filter (mine)']));
     await d.close();
     d = await launch(kind, profile);
     await ready(d.options);
@@ -454,6 +502,30 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
     const job = await classify(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: photoUrl() });
     expect(job.result?.model).toBe(`stored:${tmId}`);
     expectClose(job.result?.scores ?? [], tmScores);
+  }, TIMEOUT);
+
+  it('a stored model that fails to load at classification time names itself', async () => {
+    const cli = (await storedModel(d.options, 'TM via CLI')) as { id: string };
+    await useForRightClick(d.options, cli.id);
+    // damage its stored weights (as a partly written or corrupted profile would)
+    await d.options.evaluate((id: string) => new Promise<void>((resolve) => {
+      const r = indexedDB.open('tensorlens-models');
+      r.onsuccess = () => {
+        const tx = r.result.transaction('files', 'readwrite');
+        const st = tx.objectStore('files');
+        const g = st.get(id);
+        g.onsuccess = () => {
+          const f = g.result as { shards: { name: string; data: ArrayBuffer }[] };
+          st.put({ ...f, shards: f.shards.map((x) => ({ ...x, data: x.data.slice(0, 1000) })) });
+        };
+        tx.oncomplete = () => resolve();
+      };
+    }), cli.id);
+    const job = await classify(d, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: photoUrl() });
+    expect(job.phase).toBe('error');
+    expect(job.error?.code).toBe('model-load-failed');
+    expect(job.error?.message).toMatch(/^imported model "TM via CLI": /);
+    await useForRightClick(d.options, tmId);
   }, TIMEOUT);
 
   it('deleting the model right-click uses falls back to the default and says so', async () => {
@@ -466,7 +538,7 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
   }, TIMEOUT);
 
   it('a stored model that is gone when right-click runs: the default is used and the result says so', async () => {
-    const spam = await storedModel(d.options, 'Spam import');
+    const spam = await storedModel(d.options, 'Spam filter (mine)');
     await setSettingsInPage(d.options, { textModel: `stored:${(spam as { id: string }).id}` });
     // removed behind the settings' back (another window, a cleared profile)
     await d.options.evaluate((id: string) => new Promise<void>((resolve) => {
