@@ -7,7 +7,7 @@
  */
 import './buffer-global';
 import { convertKeras } from '../converter/convert';
-import { ConvertError } from '../converter/errors';
+import { ConvertError, jsonText } from '../converter/errors';
 import { isContainerClass, isObj, type JsonObj } from '../converter/keras/config';
 import { buildMetadata } from '../converter/metadata';
 import { importTfjs, isTfjsModelJson, tfjsFiles } from '../converter/tfjs-import';
@@ -49,7 +49,7 @@ function layerNames(cfg: JsonObj, out: string[] = []): string[] {
   if (isObj(c) && typeof c.name === 'string') out.push(c.name);
   for (const l of layers) {
     if (!isObj(l)) continue;
-    if (isObj(l.config) && typeof l.config.name === 'string') out.push(`${String(l.class_name)}:${l.config.name}`);
+    if (isObj(l.config) && typeof l.config.name === 'string') out.push(`${jsonText(l.class_name)}:${l.config.name}`);
     if (isContainerClass(l.class_name)) layerNames(l, out);
   }
   return out;
@@ -135,7 +135,7 @@ async function convert(req: Extract<WorkerRequest, { type: 'convert' }>): Promis
     return {
       format: 'tfjs',
       kerasVersion: typeof topo.keras_version === 'string' ? topo.keras_version : '',
-      className: String(cfg.class_name),
+      className: jsonText(cfg.class_name),
       layers: countLayers(cfg),
       params: params(r.modelJson),
       bytesBefore: r.bytes,

@@ -4,7 +4,7 @@
  * weight file checked against the manifest, loaded in tfjs-layers (cpu) and predicted once.
  * Pure bytes in, artifacts out; used by the extension's models section (in a worker).
  */
-import { fail } from './errors';
+import { fail, jsonText } from './errors';
 import { isObj, type Json, type JsonObj } from './keras/config';
 import * as tfh from './tfjs-host';
 import { isZip, ZipArchive } from './zip';
@@ -88,7 +88,7 @@ export async function importTfjs(files: Map<string, Buffer>, opts: { metadata?: 
       if (!isObj(w) || size === undefined || !Array.isArray(w.shape)) fail('corrupt', `${modelName}: a weight entry has no usable dtype/shape`);
       need += size * (w.shape as number[]).reduce((a, b) => a * b, 1);
     }
-    if (have !== need) fail('bad-weights', `${g.paths.join(', ')} hold ${have} bytes but ${modelName} describes ${need} (damaged or truncated file)`);
+    if (have !== need) fail('bad-weights', `${g.paths.map((p) => jsonText(p)).join(', ')} hold ${have} bytes but ${modelName} describes ${need} (damaged or truncated file)`);
   }
   let model;
   try {

@@ -170,7 +170,8 @@ export class ModelHost implements ModelHostApi {
     const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
     const files = await this.opts.storedModel?.(storedModelId(name)).catch(() => null);
     if (!files) throw new AppError(missingCode, `the imported model ${name} is no longer stored in the extension`);
-    const label = `imported model "${String((files.metadata as { displayName?: unknown } | null)?.displayName ?? name)}"`;
+    const shown = (files.metadata as { displayName?: unknown } | null)?.displayName;
+    const label = `imported model "${typeof shown === 'string' ? shown : name}"`;
     let meta: ModelMetadata;
     try {
       meta = parseMetadata(files.metadata, `${label} metadata.json`);

@@ -40,7 +40,7 @@ export function parseLabelsText(text: string): string[] {
 }
 
 export function labelsFromJson(j: unknown): string[] | null {
-  if (Array.isArray(j) && j.length > 0 && j.every((x) => typeof x === 'string')) return j as string[];
+  if (Array.isArray(j) && j.length > 0 && j.every((x) => typeof x === 'string')) return j;
   if (isObj(j)) {
     const keys = Object.keys(j);
     if (keys.length > 0 && keys.every((k, i) => k === String(i)) && Object.values(j).every((v) => typeof v === 'string')) return Object.values(j) as string[];

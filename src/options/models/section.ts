@@ -355,7 +355,7 @@ export function mountModelsSection(container: HTMLElement): void {
       labels: model.metadata.labels,
       createdAt: Date.now(),
       bytes,
-      source: String((model.metadata.source as { convertedFrom?: unknown } | undefined)?.convertedFrom ?? ''),
+      source: typeof model.metadata.source?.convertedFrom === 'string' ? model.metadata.source.convertedFrom : '',
       ...(draft ? { draft: true } : {}),
     };
     await putModel(info, { id, metadata: { ...model.metadata, name: id }, modelJson: model.modelJson, shards: model.shards, vocab: model.vocab });
@@ -475,7 +475,7 @@ export function mountModelsSection(container: HTMLElement): void {
 function readDataUrl(f: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
-    r.onload = () => resolve(String(r.result));
+    r.onload = () => resolve(typeof r.result === 'string' ? r.result : '');
     r.onerror = () => reject(r.error ?? new Error('could not read the image'));
     r.readAsDataURL(f);
   });
