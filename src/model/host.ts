@@ -154,14 +154,19 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
+    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, modelPath);
+  }
+
+  /** Warms a just-loaded model up (disposing it if that fails); `loaded.loadMs` holds the start time. */
+  private async warmedUp(name: string, loaded: LoadedModel, label: string): Promise<LoadedModel> {
     try {
-      await warmUp(model, meta);
+      await warmUp(loaded.model, loaded.meta);
     } catch (e) {
-      model.dispose();
-      throw new AppError('model-load-failed', `${modelPath}: warm-up failed (${(e as Error).message})`);
+      loaded.model.dispose();
+      throw new AppError('model-load-failed', `${label}: warm-up failed (${(e as Error).message})`);
     }
     this.opts.onProgress?.({ model: name, fraction: 1 });
-    return { meta, model, wordIndex, loadMs: now() - t0 };
+    return { ...loaded, loadMs: now() - loaded.loadMs };
   }
 
   /** A model the user imported: read from the extension's IndexedDB; every error names it. */
@@ -194,14 +199,7 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
     }
-    try {
-      await warmUp(model, meta);
-    } catch (e) {
-      model.dispose();
-      throw new AppError('model-load-failed', `${label}: warm-up failed (${(e as Error).message})`);
-    }
-    this.opts.onProgress?.({ model: name, fraction: 1 });
-    return { meta, model, wordIndex, loadMs: now() - t0 };
+    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, label);
   }
 
   /**

@@ -6,17 +6,10 @@
 import { loadModelIndex } from '../ext/model-store';
 import { clearHistory, getHistory, getJob, getSettings, onStateChanged, setSettings } from '../ext/storage';
 import { BACKEND_SETTINGS, type BackendSetting, type ClassificationResult, type JobState, type ModelIndex, type Settings } from '../shared/protocol';
+import { h } from '../shared/dom';
 import { errorSentence } from './error-text';
 import { ms, percent, timeAgo } from './format';
 
-type Child = Node | string | null | undefined | false;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c) el.append(c);
-  return el;
-}
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 

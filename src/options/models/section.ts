@@ -16,17 +16,10 @@ import { QUANT_CHOICES } from '../../shared/model-import';
 import type { BackgroundApi, HostOutcome, Settings } from '../../shared/protocol';
 import { IMPORT_LIMITS, storedModelName, type StoredModelInfo } from '../../shared/stored-model';
 import { writeZip } from '../../shared/zip-writer';
+import { h, type Child } from '../../shared/dom';
 import { modelSlug, sortFiles, type DroppedFile, type SortedFiles } from './files';
 import { errorMessageKey, msg, type MessageKey } from './messages';
 
-type Child = Node | string | null | undefined | false;
-
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c) el.append(c);
-  return el;
-}
 
 const pct = (f: number): string => `${Math.round(f * 100)}%`;
 const mb = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} kB`);
