@@ -444,6 +444,23 @@ const kinds: Kind[] = (process.env.TENSORLENS_E2E_BROWSERS?.split(',') as Kind[]
     expect(job.result?.model).toBe('nsfw-mobilenet-v2');
   }, TIMEOUT);
 
+  it('replacing the model right-click uses (saving one of the same name) falls back to the default and says so', async () => {
+    const old = (await storedModel(d.options, 'Spam filter (mine)')) as { id: string };
+    await useForRightClick(d.options, old.id);
+    await dropFiles(d.options, [SPAM_KERAS, SPAM_TOKENIZER, SPAM_LABELS]);
+    expect(await waitStatus(d.options, ['ready', 'error'])).toBe('ready');
+    await setName(d.options, 'Spam filter (mine)');
+    expect(await save(d.options)).toBe('saved');
+    expect(await d.options.$eval('#import-status', (e) => (e as HTMLElement).innerText)).toMatch(
+      /“Spam filter \(mine\)” replaced the model of the same name\. “Spam filter \(mine\)” was your text model: right-click now uses the default model “Spam filter \(SpamAssassin\)”/,
+    );
+    const now = (await storedModel(d.options, 'Spam filter (mine)')) as { id: string };
+    expect(now.id).not.toBe(old.id);
+    expect(await d.options.$$eval('#stored-models li[data-id] .model-name', (es) => es.filter((e) => e.textContent === 'Spam filter (mine)').length)).toBe(1);
+    const job = await classify(d, { menuItemId: MENU_TEXT, selectionText: (TEXTS as { spam: string }).spam });
+    expect(job.result?.model).toBe('spam-assassin');
+  }, TIMEOUT);
+
   it('a stored model that is gone when right-click runs: the default is used and the result says so', async () => {
     const spam = await storedModel(d.options, 'Spam filter (mine)');
     await setSettingsInPage(d.options, { textModel: `stored:${(spam as { id: string }).id}` });
