@@ -10,8 +10,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureTestBuild } from '../test/e2e/harness';
-import { launch, ready, upload, type Kind } from '../test/e2e/models-driver';
+import { distDir, ensureTestBuild } from '../test/e2e/harness';
+import { chromiumDriver, firefoxDriver } from '../test/e2e/drivers';
+import { ready, upload } from '../test/e2e/scenarios/models';
 import { denseModel } from './dense-model';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -36,13 +37,14 @@ async function main(): Promise<void> {
   const corpus = largestCorpusModel();
   const models = [...(corpus ? [corpus] : []), big];
   const results: Record<string, unknown>[] = [];
-  for (const kind of ['chrome', 'firefox'] as Kind[]) {
-    const d = await launch(kind, fs.mkdtempSync(path.join(os.tmpdir(), `tl-bench-${kind}-`)));
+  for (const kind of ['chrome', 'firefox'] as const) {
+    const d = kind === 'chrome' ? await chromiumDriver(distDir('chrome')) : await firefoxDriver(distDir('firefox'));
     try {
-      await ready(d.options);
+      const options = await d.openExtensionPage('options.html');
+      await ready(options);
       for (const m of models) {
         // the page's own clock: largest gap between 16 ms ticks while the import runs
-        await d.options.evaluate(() => {
+        await options.evaluate(() => {
           const w = globalThis as unknown as { benchGap: number; benchLast: number; benchTimer: number };
           w.benchGap = 0;
           w.benchLast = performance.now();
@@ -53,9 +55,9 @@ async function main(): Promise<void> {
           }, 16) as unknown as number;
         });
         const t0 = Date.now();
-        const state = await upload(d.options, [m]);
+        const state = await upload(options, [m]);
         const ms = Date.now() - t0;
-        const gap = await d.options.evaluate(() => {
+        const gap = await options.evaluate(() => {
           const w = globalThis as unknown as { benchGap: number; benchTimer: number };
           clearInterval(w.benchTimer);
           return w.benchGap;

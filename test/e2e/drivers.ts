@@ -103,8 +103,9 @@ const state = (ext: Ext): ReturnType<Driver['state']> =>
 
 // ---------- Chromium ----------
 
-export async function chromiumDriver(extensionDir: string): Promise<Driver> {
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir);
+/** `profile`: a user-data dir to (re)use, e.g. to restart the browser on the same profile. */
+export async function chromiumDriver(extensionDir: string, profile?: string): Promise<Driver> {
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -160,9 +161,8 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export async function firefoxDriver(extensionDir: string): Promise<Driver> {
+export async function firefoxDriver(extensionDir: string, profile = tmpProfile()): Promise<Driver> {
   const display = await ensureDisplay();
-  const profile = tmpProfile();
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -171,6 +171,11 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
     env: display.env,
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
+      // a temporary add-on is uninstalled when Firefox quits; these keep its origin and storage
+      // (IndexedDB: the imported models) for the re-install after a restart on the same profile,
+      // as for a permanently installed add-on
+      'extensions.webextensions.keepStorageOnUninstall': true,
+      'extensions.webextensions.keepUuidOnUninstall': true,
     },
   });
   await browser.installExtension(extensionDir);

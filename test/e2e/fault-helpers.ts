@@ -90,8 +90,7 @@ export interface ChromeFaultSession {
   close(): Promise<void>;
 }
 
-export async function launchChromeWith(extensionDir: string): Promise<ChromeFaultSession> {
-  const profile = tmpProfile();
+export async function launchChromeWith(extensionDir: string, profile = tmpProfile()): Promise<ChromeFaultSession> {
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
