@@ -103,9 +103,9 @@ const state = (ext: Ext): ReturnType<Driver['state']> =>
 
 // ---------- Chromium ----------
 
-/** `profile`: a user-data dir to (re)use, e.g. to restart the browser on the same profile. */
-export async function chromiumDriver(extensionDir: string, profile?: string): Promise<Driver> {
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
+/** `keepProfile`: a user-data dir of the caller's, reused and left in place (to restart on the same profile). */
+export async function chromiumDriver(extensionDir: string, keepProfile?: string): Promise<Driver> {
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, keepProfile);
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -161,8 +161,9 @@ export async function chromiumDriver(extensionDir: string, profile?: string): Pr
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export async function firefoxDriver(extensionDir: string, profile = tmpProfile()): Promise<Driver> {
+export async function firefoxDriver(extensionDir: string, keepProfile?: string): Promise<Driver> {
   const display = await ensureDisplay();
+  const profile = keepProfile ?? tmpProfile();
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -262,7 +263,7 @@ export async function firefoxDriver(extensionDir: string, profile = tmpProfile()
     close: async () => {
       await browser.close();
       display.stop();
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

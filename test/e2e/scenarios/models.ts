@@ -415,9 +415,13 @@ const importScenarios: Scenario[] = [
     timeout: TIMEOUT,
     async run(ctx) {
       const s = await state(ctx);
-      const cli = (await storedModel(s.options, 'TM via CLI')) as { id: string };
-      await useForRightClick(s.options, cli.id);
-      // damage its stored weights (as a partly written or corrupted profile would)
+      // a fresh import (never loaded by the host yet), then its stored weights damaged, as a
+      // partly written or corrupted profile would have them
+      expect(await upload(s.options, [cliTeachableMachine().zip])).toBe('ready');
+      await setName(s.options, 'Damaged later');
+      expect(await save(s.options)).toBe('saved');
+      const broken = (await storedModel(s.options, 'Damaged later')) as { id: string };
+      await useForRightClick(s.options, broken.id);
       await s.options.evaluate((id: string) => new Promise<void>((resolve) => {
         const r = indexedDB.open('tensorlens-models');
         r.onsuccess = () => {
@@ -428,13 +432,16 @@ const importScenarios: Scenario[] = [
             const f = g.result as { shards: { name: string; data: ArrayBuffer }[] };
             st.put({ ...f, shards: f.shards.map((x) => ({ ...x, data: x.data.slice(0, 1000) })) });
           };
-          tx.oncomplete = () => resolve();
+          tx.oncomplete = () => {
+            r.result.close();
+            resolve();
+          };
         };
-      }), cli.id);
+      }), broken.id);
       const job = await classifyVia(ctx, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: ctx.img(PHOTO.name) });
       expect(job.phase).toBe('error');
       expect(job.error?.code).toBe('model-load-failed');
-      expect(job.error?.message).toMatch(/^imported model "TM via CLI": /);
+      expect(job.error?.message).toMatch(/^imported model "Damaged later": /);
       await useForRightClick(s.options, s.tmId);
     },
   },
