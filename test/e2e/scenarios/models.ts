@@ -52,9 +52,18 @@ async function dropFiles(p: Page, files: string[], target = '#model-drop'): Prom
   }, payload, target);
 }
 
+/**
+ * Clicks a button with its own click(): Firefox's options tab is opened in the background, where
+ * BiDi sometimes finds no clickable point for a button that is there.
+ */
+async function press(p: Page, selector: string): Promise<void> {
+  await p.waitForSelector(selector, { timeout: 30_000 });
+  await p.$eval(selector, (b) => (b as HTMLButtonElement).click());
+}
+
 async function save(p: Page): Promise<string> {
   await resetStatus(p);
-  await p.click('#import-save');
+  await press(p, '#import-save');
   return waitStatus(p, ['saved', 'error']);
 }
 
@@ -125,7 +134,7 @@ async function selectValue(p: Page, sel: string, value: string): Promise<void> {
 }
 
 async function useForRightClick(p: Page, id: string): Promise<void> {
-  await p.click(`#stored-models li[data-id="${id}"] button.use`);
+  await press(p, `#stored-models li[data-id="${id}"] button.use`);
   await p.waitForSelector(`#stored-models li[data-id="${id}"][data-in-use="true"]`, { timeout: 10_000 });
 }
 
@@ -332,7 +341,7 @@ const importScenarios: Scenario[] = [
       await s.options.$eval('#try-text', (e, t) => {
         (e as HTMLTextAreaElement).value = t;
       }, (TEXTS as { spam: string }).spam);
-      await s.options.click('#try-text-button');
+      await press(s.options, '#try-text-button');
       await s.options.waitForSelector('#try-result[data-state="done"], #try-result[data-state="error"]', { timeout: TIMEOUT });
       const tried = JSON.parse(await s.options.$eval('#try-result', (e) => (e as HTMLElement).dataset.scores ?? '[]')) as Score[];
       expect(await save(s.options)).toBe('saved');
@@ -357,21 +366,21 @@ const importScenarios: Scenario[] = [
     async run(ctx) {
       const s = await state(ctx);
       const spam = (await storedModel(s.options, 'Spam import')) as { id: string };
-      await s.options.click(`#stored-models li[data-id="${spam.id}"] button.rename`);
+      await press(s.options, `#stored-models li[data-id="${spam.id}"] button.rename`);
       await s.options.$eval(`#stored-models li[data-id="${spam.id}"] input.rename-input`, (e) => {
         (e as HTMLInputElement).value = 'Spam filter (mine)';
       });
-      await s.options.click(`#stored-models li[data-id="${spam.id}"] button.rename-save`);
+      await press(s.options, `#stored-models li[data-id="${spam.id}"] button.rename-save`);
       await s.options.waitForFunction((id: string) => document.querySelector(`#stored-models li[data-id="${id}"] .model-name`)?.textContent === 'Spam filter (mine)', { timeout: 30_000 }, spam.id);
       expect(await s.options.$eval('#models-notice', (e) => e.textContent)).toBe('Renamed to “Spam filter (mine)”.');
       const renamed = await storedModel(s.options, 'Spam filter (mine)');
       expect(renamed?.metadata.displayName).toBe('Spam filter (mine)');
-      const popup = await ctx.d.openExtensionPage('popup.html');
-      await popup.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      // a popup opened now (a popup reads the model list when it opens)
+      await ctx.reopenPopup();
+      const popup = ctx.popup;
       const pick = (id: string): Promise<string[]> => popup.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
       expect(await pick('set-text-model')).toEqual(expect.arrayContaining(['spam-assassin=Spam filter (SpamAssassin)', `stored:${spam.id}=Spam filter (mine)`]));
       expect(await pick('set-image-model')).toEqual(expect.arrayContaining([`stored:${s.tmId}=TM import`]));
-      await popup.close();
     },
   },
   {
@@ -379,7 +388,7 @@ const importScenarios: Scenario[] = [
     timeout: TIMEOUT,
     async run(ctx) {
       const s = await state(ctx);
-      await s.options.click(`#stored-models li[data-id="${s.tmId}"] button.export`);
+      await press(s.options, `#stored-models li[data-id="${s.tmId}"] button.export`);
       await s.options.waitForFunction(() => !!document.body.dataset.lastExport, { timeout: 30_000 });
       const b64 = await s.options.evaluate(async () => {
         const buf = new Uint8Array(await (await fetch(document.body.dataset.lastExport as string)).arrayBuffer());
@@ -450,8 +459,8 @@ const importScenarios: Scenario[] = [
     timeout: TIMEOUT,
     async run(ctx) {
       const s = await state(ctx);
-      await s.options.click(`#stored-models li[data-id="${s.tmId}"] button.delete`);
-      await s.options.click(`#stored-models li[data-id="${s.tmId}"] button.delete.confirm`);
+      await press(s.options, `#stored-models li[data-id="${s.tmId}"] button.delete`);
+      await press(s.options, `#stored-models li[data-id="${s.tmId}"] button.delete.confirm`);
       await s.options.waitForFunction((id: string) => !document.querySelector(`#stored-models li[data-id="${id}"]`), { timeout: 30_000 }, s.tmId);
       expect(await s.options.$eval('#models-notice', (e) => e.textContent)).toMatch(/“TM import” was your image model: right-click now uses the default model/);
       const job = await classifyVia(ctx, { menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: ctx.img(PHOTO.name) });
@@ -532,7 +541,7 @@ const importScenarios: Scenario[] = [
         expect(await storeCounts(s.options)).toEqual(before);
       } finally {
         await s.options.evaluate(() => Object.assign(globalThis, { tensorlensTest: {} }));
-        await s.options.click('#import-discard');
+        await press(s.options, '#import-discard');
       }
     },
   },
