@@ -8,25 +8,15 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const webpack = require('webpack');
 const CopyPlugin = require('copy-webpack-plugin');
 const { EsbuildPlugin } = require('esbuild-loader');
-const { transformSync } = require('esbuild');
 const { zipDirectory } = require('./scripts/build/zip.cjs');
 const { writeSourceArchive } = require('./scripts/build/source-archive.cjs');
 const { icons } = require('./scripts/build/icons.cjs');
+const { requireTs } = require('./scripts/build/require-ts.cjs');
 
 // The build validates metadata and merges manifests with the same TS code the extension uses.
-function requireTs(file) {
-  const abs = path.resolve(__dirname, file);
-  const { code } = transformSync(fs.readFileSync(abs, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20' });
-  const m = new Module(abs);
-  m.filename = abs;
-  m.paths = Module._nodeModulePaths(path.dirname(abs));
-  m._compile(code, abs);
-  return m.exports;
-}
 const { parseMetadata } = requireTs('src/shared/metadata.ts');
 const { mergeManifest } = requireTs('src/shared/manifest.ts');
 
@@ -132,6 +122,8 @@ function config(browser, test) {
     popup: './src/popup/main.ts',
     options: './src/options/main.ts',
     welcome: './src/welcome/main.ts',
+    // the converter (shared with the CLI) runs only here, started by the options page on demand
+    'convert-worker': './src/convert-worker/main.ts',
     ...(browser === 'chrome' ? { offscreen: './src/offscreen/main.ts' } : {}),
   };
   const copy = [
@@ -141,6 +133,7 @@ function config(browser, test) {
     { from: 'src/welcome/sample.jpg' },
     { from: 'src/ui/pages.css' },
     { from: '_locales', to: '_locales' },
+    { from: 'src/options/options.css' },
     // Single-threaded binaries only: threaded wasm cannot run under the MV3 CSP.
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm' },
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm' },
@@ -169,6 +162,12 @@ function config(browser, test) {
     stats: 'errors-warnings',
     plugins: [
       new webpack.DefinePlugin({ __BROWSER__: JSON.stringify(browser), __TEST__: JSON.stringify(Boolean(test)) }),
+      // The converter library imports node:zlib/fs/path; in the conversion worker zlib is a pako
+      // shim with the same bounds and fs/path are never called (writeArtifacts is CLI-only).
+      new webpack.NormalModuleReplacementPlugin(/^node:zlib$/, path.join(ROOT, 'src/convert-worker/zlib.ts')),
+      new webpack.NormalModuleReplacementPlugin(/^node:(fs|path)$/, (r) => {
+        r.request = r.request.slice('node:'.length);
+      }),
       new CopyPlugin({ patterns: copy }),
       new PackagePlugin(browser, test, outDir),
     ],

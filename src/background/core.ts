@@ -5,9 +5,10 @@
  */
 import browser, { type Menus, type Tabs } from '../ext/browser';
 import { rpcClient, sendToTab } from '../ext/rpc';
-import { addToHistory, getBadgeExpiry, getJob, getSettings, migrateFromStorageLocal, restrictSessionToExtension, setJob } from '../ext/storage';
+import { addToHistory, getBadgeExpiry, getJob, getSettings, migrateFromStorageLocal, restrictSessionToExtension, setJob, setSettings } from '../ext/storage';
 import { clearBadge, createMenus, setImageMenuVisible, showBadge, setBusyBadge } from '../ext/ui';
 import { hasAllSites, syncContentScript } from '../ext/permissions';
+import { listModels } from '../ext/model-store';
 import { AppError, toFailure, withTimeout } from '../shared/errors';
 import { badgeColor, badgeText } from '../shared/badge';
 import {
@@ -26,8 +27,10 @@ import {
   type LoadProgress,
   type ModelHostApi,
   type ModelIndex,
+  type TryRequest,
 } from '../shared/protocol';
 import { defaultSettings, type Settings } from '../shared/settings';
+import { isStoredModelName, withStoredModels } from '../shared/stored-model';
 import { topK } from '../shared/postprocess';
 
 /** Cold start (offscreen document + TF.js + model + warm-up) fits well inside this. */
@@ -163,8 +166,14 @@ function sameOrigin(a: string, b: string | undefined): boolean {
   }
 }
 
+/** Packaged models plus the user's saved imports (read fresh: the options page may change them). */
+async function allModels(): Promise<ModelIndex> {
+  return withStoredModels(await modelIndex(), await listModels().catch(() => []));
+}
+
 export interface Background {
   onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined>;
+  tryModel(req: TryRequest): Promise<HostOutcome>;
   reportProgress(p: LoadProgress): Promise<void>;
   onInstalledOrStartup(reason?: string): Promise<void>;
   /** settings or all-sites access changed: menus and the registered content script follow */
@@ -186,12 +195,21 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const id = `${startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     let modelNameForJob = '';
     try {
-      const [index, settings] = await Promise.all([modelIndex(), currentSettings()]);
-      const model = task === 'image' ? settings.imageModel : settings.textModel;
+      const [index, settings] = await Promise.all([allModels(), currentSettings()]);
+      let model = task === 'image' ? settings.imageModel : settings.textModel;
+      let entry = index.models.find((m) => m.name === model && m.task === task);
+      let notice: string | undefined;
+      const fallback = index.models.find((m) => m.name === index.defaults[task] && m.task === task);
+      if (!entry && isStoredModelName(model) && fallback) {
+        // the imported model picked in settings was deleted: use the default, say so, and fix the setting
+        notice = `The imported ${task} model picked in Settings is no longer installed, so the default model "${fallback.displayName}" was used.`;
+        model = fallback.name;
+        entry = fallback;
+        await setSettings({ ...settings, [task === 'image' ? 'imageModel' : 'textModel']: model });
+      }
       modelNameForJob = model;
       await setJob({ id, task, phase: 'working', startedAt, model });
       void setBusyBadge().catch(() => undefined);
-      const entry = index.models.find((m) => m.name === model && m.task === task);
       if (!entry)
         throw new AppError(task === 'image' ? 'model-missing' : 'text-model-missing', `no ${task} model "${model || '(none)'}" in ${MODELS_INDEX_PATH}`);
 
@@ -230,6 +248,7 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         text: outcome.text,
         sourceUrl,
         ...(tab?.incognito ? { private: true } : {}),
+        ...(notice ? { notice } : {}),
       };
       // Results from private windows are shown once and never written down.
       if (settings.historyEnabled && !tab?.incognito) await recordHistory(result, settings.historyLimit);
@@ -300,5 +319,14 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     } else throw new AppError('internal', 'bad example');
   }
 
-  return { tryExample, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };
+  /** The options page tries an import before saving it: the real host, nothing kept loaded. */
+  async function tryModel(req: TryRequest): Promise<HostOutcome> {
+    const settings = await currentSettings();
+    const h = await host();
+    return req.task === 'image'
+      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true }), JOB_TIMEOUT_MS, 'trying the model')
+      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, text: req.text, transient: true }), JOB_TIMEOUT_MS, 'trying the model');
+  }
+
+  return { tryExample, tryModel, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };
 }

@@ -10,7 +10,7 @@ import { fromExtensionPage, fromOurContentScript, rpcClient, sendToRuntime, serv
 import { getHistory, setSettings } from '../ext/storage';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
-import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
+import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob, TryRequest } from '../shared/protocol';
 import { createBackground, currentSettings, modelIndex } from './core';
 import { defaultSettings, type Settings } from '../shared/settings';
 
@@ -50,7 +50,7 @@ onBadgeAlarm(() => {
 onAllSitesChanged(() => {
   void bg.refreshMenus();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload) }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), tryModel: (r: TryRequest) => bg.tryModel(r) }, fromExtensionPage);
 serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage === true) }, fromOurContentScript);
 
 // Test build: the e2e suites read the history and change settings here (IndexedDB, not storage).

@@ -9,13 +9,14 @@ import { getHistory, setSettings } from '../ext/storage';
 import { defaultSettings, type Settings } from '../shared/settings';
 import { onBadgeAlarm, onMenuShown } from '../ext/ui';
 import { ModelHost } from '../model/host';
+import { getModelFiles } from '../ext/model-store';
 import type { Menus, Tabs } from '../ext/browser';
-import type { LoadProgress } from '../shared/protocol';
+import type { LoadProgress, TryRequest } from '../shared/protocol';
 import { createBackground, currentSettings, modelIndex } from './core';
 
 let host: ModelHost | null = null;
 const bg = createBackground(() => {
-  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p), recordInputs: __TEST__ });
+  host ??= new ModelHost({ baseUrl: browser.runtime.getURL(''), onProgress: (p) => void bg.reportProgress(p), recordInputs: __TEST__, storedModel: getModelFiles });
   return Promise.resolve(host);
 });
 
@@ -55,4 +56,4 @@ const testApi = __TEST__
       },
     }
   : {};
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), ...testApi }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), tryModel: (r: TryRequest) => bg.tryModel(r), ...testApi }, fromExtensionPage);

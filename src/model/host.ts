@@ -15,6 +15,8 @@ import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from 
 import { encodeText, largestTextId, parseWordIndex, type WordIndex } from '../shared/tokenizer';
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
+import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
+import { storedModelHandler } from './stored-io';
 
 export interface HostOptions {
   /** extension root URL ending in '/', e.g. chrome-extension://id/ */
@@ -23,6 +25,8 @@ export interface HostOptions {
   imageFetchTimeoutMs?: number;
   /** test builds: keep the last image job's model input (lastInput), to compare browsers */
   recordInputs?: boolean;
+  /** reads a model the user imported (`stored:<id>`), null when it is not stored (any more) */
+  storedModel?: (id: string) => Promise<StoredModelFiles | null>;
 }
 
 interface LoadedModel {
@@ -47,11 +51,19 @@ export class ModelHost implements ModelHostApi {
   }
 
   classifyImage(job: ImageJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runImage(job));
+    return this.exclusive(() => this.runImage(job).finally(() => this.dropTransient(job)));
   }
 
   classifyText(job: TextJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runText(job));
+    return this.exclusive(() => this.runText(job).finally(() => this.dropTransient(job)));
+  }
+
+  /** A model tried before it is saved is not kept loaded (its next try is another draft). */
+  private dropTransient(job: ImageJob | TextJob): void {
+    if (!job.transient) return;
+    const p = this.models.get(job.model);
+    this.models.delete(job.model);
+    p?.then((m) => m.model.dispose(), () => undefined);
   }
 
   /** For tests and diagnostics: live tensor count. */
@@ -109,6 +121,7 @@ export class ModelHost implements ModelHostApi {
   }
 
   private async load(name: string, task: ModelTask): Promise<LoadedModel> {
+    if (isStoredModelName(name)) return this.loadStored(name, task);
     const t0 = now();
     const dir = `models/${name}/`;
     const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
@@ -150,27 +163,65 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
+    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, modelPath);
+  }
+
+  /** Warms a just-loaded model up (disposing it if that fails); `loaded.loadMs` holds the start time. */
+  private async warmedUp(name: string, loaded: LoadedModel, label: string): Promise<LoadedModel> {
     // ids past the Embedding would fail inside TF.js ("GatherV2: the index value … is not in
     // [0, n)") on the first word that uses them: refuse the model up front, naming the numbers
-    const emb = firstEmbedding(model);
-    if (emb && meta.text && wordIndex) {
-      const largest = largestTextId(meta.text, wordIndex);
+    const emb = firstEmbedding(loaded.model);
+    if (emb && loaded.meta.text && loaded.wordIndex) {
+      const largest = largestTextId(loaded.meta.text, loaded.wordIndex);
       if (largest >= emb.inputDim) {
-        model.dispose();
+        loaded.model.dispose();
         throw new AppError(
           'model-load-failed',
-          `${dir}${textVocabFile(meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
+          `${label}: ${textVocabFile(loaded.meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
         );
       }
     }
     try {
-      await warmUp(model, meta);
+      await warmUp(loaded.model, loaded.meta);
     } catch (e) {
-      model.dispose();
-      throw new AppError('model-load-failed', `${modelPath}: warm-up failed (${(e as Error).message})`);
+      loaded.model.dispose();
+      throw new AppError('model-load-failed', `${label}: warm-up failed (${(e as Error).message})`);
     }
     this.opts.onProgress?.({ model: name, fraction: 1 });
-    return { meta, model, wordIndex, loadMs: now() - t0 };
+    return { ...loaded, loadMs: now() - loaded.loadMs };
+  }
+
+  /** A model the user imported: read from the extension's IndexedDB; every error names it. */
+  private async loadStored(name: string, task: ModelTask): Promise<LoadedModel> {
+    const t0 = now();
+    const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
+    const files = await this.opts.storedModel?.(storedModelId(name)).catch(() => null);
+    if (!files) throw new AppError(missingCode, `the imported model ${name} is no longer stored in the extension`);
+    const shown = (files.metadata as { displayName?: unknown } | null)?.displayName;
+    const label = `imported model "${typeof shown === 'string' ? shown : name}"`;
+    let meta: ModelMetadata;
+    try {
+      meta = parseMetadata(files.metadata, `${label} metadata.json`);
+    } catch (e) {
+      throw new AppError('model-load-failed', e instanceof MetadataError ? e.message : String(e));
+    }
+    if (meta.task !== task) throw new AppError('model-load-failed', `${label} is a ${meta.task} model, not a ${task} model`);
+    let wordIndex: WordIndex | undefined;
+    if (task === 'text') {
+      try {
+        wordIndex = parseWordIndex(files.vocab, `${label} vocab.json`);
+      } catch (e) {
+        throw new AppError('model-load-failed', (e as Error).message);
+      }
+    }
+    this.opts.onProgress?.({ model: name, fraction: 0 });
+    let model: Predictor;
+    try {
+      model = await loadLayersModel(storedModelHandler(files));
+    } catch (e) {
+      throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
+    }
+    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, label);
   }
 
   /**

@@ -5,6 +5,7 @@
 import browser from '../ext/browser';
 import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { ModelHost } from '../model/host';
+import { getModelFiles } from '../ext/model-store';
 import type { BackgroundApi } from '../shared/protocol';
 
 const background = rpcClient<BackgroundApi>('background', sendToRuntime);
@@ -12,6 +13,7 @@ const host = new ModelHost({
   baseUrl: browser.runtime.getURL(''),
   onProgress: (p) => void background.reportProgress(p).catch(() => undefined),
   recordInputs: __TEST__,
+  storedModel: getModelFiles,
 });
 
 // Only the service worker (an extension context) may ask for work.

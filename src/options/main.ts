@@ -9,6 +9,7 @@ import { HISTORY_LENGTHS, type Settings } from '../shared/settings';
 import { byId, h } from '../ui/dom';
 import { integer } from '../ui/format';
 import { mountModelsSection } from './models/section';
+import { mountModelPickers } from './pickers';
 import { loadSettings, updateSettings } from './settings-store';
 
 const lang = uiLanguage();
@@ -35,7 +36,8 @@ async function renderAccess(): Promise<void> {
 
 async function main(): Promise<void> {
   localizePage();
-  mountModelsSection(byId('models'));
+  mountModelsSection(byId('models-section'));
+  await mountModelPickers(byId('model-pickers'));
   const s = await loadSettings();
   bindCheckbox('set-menu-image', (x) => x.menus.image, (x, v) => ({ ...x, menus: { ...x.menus, image: v } }), s);
   bindCheckbox('set-menu-text', (x) => x.menus.text, (x, v) => ({ ...x, menus: { ...x.menus, text: v } }), s);

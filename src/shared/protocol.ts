@@ -31,12 +31,15 @@ export interface ImageJob {
   model: string;
   backend: BackendSetting;
   source: ImageSource;
+  /** an import being tried before it is saved: not kept loaded afterwards */
+  transient?: boolean;
 }
 
 export interface TextJob {
   model: string;
   backend: BackendSetting;
   text: string;
+  transient?: boolean;
 }
 
 export interface HostOutcome {
@@ -68,7 +71,13 @@ export interface BackgroundApi {
   settingsChanged(): Promise<void>;
   /** first-run page: runs the real pipeline on its sample image (a data: URL) or sample text */
   tryExample(task: ModelTask, payload: string): Promise<void>;
+  /** the options page's "try it" on a model being imported (stored as a draft) */
+  tryModel(req: TryRequest): Promise<HostOutcome>;
 }
+
+export type TryRequest =
+  | { task: 'image'; model: string; dataUrl: string }
+  | { task: 'text'; model: string; text: string };
 
 /** What the page offers (narrow: content scripts only answer the extension). */
 export interface ContentApi {
@@ -137,6 +146,8 @@ export interface ClassificationResult {
   text?: HostOutcome['text'];
   /** from a private window: shown once, never stored */
   private?: boolean;
+  /** said beside the result, e.g. that the picked model is gone and the default was used */
+  notice?: string;
 }
 
 export interface JobState {

@@ -108,8 +108,9 @@ const state = (ext: Ext): ReturnType<Driver['state']> =>
 
 // ---------- Chromium ----------
 
-export async function chromiumDriver(extensionDir: string): Promise<Driver> {
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir);
+/** `keepProfile`: a user-data dir of the caller's, reused and left in place (to restart on the same profile). */
+export async function chromiumDriver(extensionDir: string, keepProfile?: string): Promise<Driver> {
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, keepProfile);
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -169,10 +170,10 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-/** `extraPrefs`: profile preferences for this session (e.g. the UI language, the color scheme). */
-export async function firefoxDriver(extensionDir: string, extraPrefs: Record<string, unknown> = {}): Promise<Driver> {
+/** `extraPrefs`: profile preferences for this session (e.g. the UI language, the color scheme); `keepProfile`: reuse this profile directory. */
+export async function firefoxDriver(extensionDir: string, extraPrefs: Record<string, unknown> = {}, keepProfile?: string): Promise<Driver> {
   const display = await ensureDisplay();
-  const profile = tmpProfile();
+  const profile = keepProfile ?? tmpProfile();
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -181,6 +182,11 @@ export async function firefoxDriver(extensionDir: string, extraPrefs: Record<str
     env: display.env,
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
+      // a temporary add-on is uninstalled when Firefox quits; these keep its origin and storage
+      // (IndexedDB: the imported models) for the re-install after a restart on the same profile,
+      // as for a permanently installed add-on
+      'extensions.webextensions.keepStorageOnUninstall': true,
+      'extensions.webextensions.keepUuidOnUninstall': true,
       ...extraPrefs,
     },
   });
@@ -269,7 +275,7 @@ export async function firefoxDriver(extensionDir: string, extraPrefs: Record<str
     close: async () => {
       await browser.close();
       display.stop();
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -6,7 +6,8 @@
 import type { Scenario } from '../scenario';
 import { classify } from './classify';
 import { faults } from './faults';
+import { models } from './models';
 import { preprocessing } from './preprocessing';
 import { textPreprocessing } from './text-preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults];
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults, ...models];
