@@ -87,14 +87,13 @@ function findTab(tabs: { id?: number; url?: string }[], url: string, hiddenOk: b
   return { id: t.id, url };
 }
 
-const isWebUrl = (u: string): boolean => /^(https?|file):/.test(u);
-
 type Ext = Driver['ext'];
 
 async function tabOf(ext: Ext, page: Page): Promise<TabRef> {
   const url = page.url();
   const tabs = await ext((api) => api.tabs.query({}) as Promise<{ id?: number; url?: string }[]>);
-  return findTab(tabs, url, !isWebUrl(url));
+  // Hidden URLs: chrome:// / about: pages, and any page while the extension has no host access.
+  return findTab(tabs, url, true);
 }
 
 const state = (ext: Ext): ReturnType<Driver['state']> =>
