@@ -27,74 +27,6 @@ const ids = (h: HistoryEntry[]): string[] => h.map((x) => x.id);
 
 export const lifecycle: Scenario[] = [
   {
-    name: 'the background is suspended (idle) between two classifications: state survives, a new background classifies',
-    quickSuspend: true,
-    async run(ctx) {
-      const first = await ctx.clickImage(ctx.img(DRAWING.name, '?sw=1'));
-      expect(first.topLabel).toBe(DRAWING.expectedTop);
-      const generation = await ctx.d.backgroundGeneration();
-      await ctx.d.suspendBackground(ctx.popup);
-      // A real right-click would wake it; headless, any extension event does: a message from the popup.
-      await ctx.wake();
-      expect(await ctx.d.backgroundGeneration()).not.toBe(generation);
-      const second = await ctx.clickImage(ctx.img(PHOTO.name, '?sw=2'));
-      expect(second.phase).toBe('done');
-      expect(second.topLabel).toBe(PHOTO.expectedTop);
-      expect(await ctx.popup.$$eval('#history li[data-top-label]', (els) => els.length)).toBeGreaterThan(1);
-    },
-  },
-  {
-    name: 'the background is suspended (idle) during a click: the job ends with a clear message, not "working" for ever',
-    quickSuspend: true,
-    async run(ctx) {
-      await ctx.expectStillWorks();
-      const before = (await ctx.d.state()).history;
-      const job = await ctx.startJob({ mediaType: 'image', srcUrl: slowImage(ctx, PHOTO.name, 60_000, 'suspend-mid') });
-      const generation = await ctx.d.backgroundGeneration();
-      await ctx.d.suspendBackground(ctx.popup);
-      await ctx.wake();
-      expect(await ctx.d.backgroundGeneration()).not.toBe(generation);
-      const view = await ctx.outcome(60_000);
-      expect(view.jobId).toBe(job);
-      expect(view.phase).toBe('error');
-      expect(view.text).toMatch(/stopped the extension's background before the job finished/);
-      expect(ids((await ctx.d.state()).history)).toEqual(ids(before));
-      await ctx.expectStillWorks();
-    },
-  },
-  {
-    name: 'runtime.reload() (an update) between two classifications: history kept, the next click works',
-    skip: NO_RELOAD,
-    async run(ctx) {
-      await ctx.expectStillWorks();
-      const before = (await ctx.d.state()).history;
-      expect(before.length).toBeGreaterThan(0);
-      await ctx.reloadExtension();
-      expect(await settledPhase(ctx)).toMatch(NOT_STUCK);
-      expect(ids((await ctx.d.state()).history)).toEqual(ids(before));
-      await ctx.expectStillWorks();
-    },
-  },
-  {
-    name: 'runtime.reload() (an update) during a click, with the popup open: no stuck "working", history intact, the next click works',
-    skip: NO_RELOAD,
-    async run(ctx) {
-      await ctx.expectStillWorks();
-      const before = (await ctx.d.state()).history;
-      const popupBefore = ctx.popup;
-      await ctx.startJob({ mediaType: 'image', srcUrl: slowImage(ctx, PHOTO.name, 60_000, 'reload-mid') });
-      await ctx.reloadExtension();
-      // The browser closed the old popup with the old extension; the reopened one is not stuck.
-      expect(popupBefore.isClosed() || !(await popupBefore.evaluate(() => true).catch(() => false))).toBe(true);
-      const phase = await settledPhase(ctx);
-      if (phase === 'error') expect(await ctx.popup.$eval('#status', (el) => (el as HTMLElement).innerText)).toMatch(/stopped the extension's background/);
-      const { job, history } = await ctx.d.state();
-      expect(job === undefined || NOT_STUCK.test(job.phase)).toBe(true);
-      expect(ids(history)).toEqual(ids(before));
-      await ctx.expectStillWorks();
-    },
-  },
-  {
     name: 'a click while the model is still loading: both clicks get their own result, the later one is shown',
     async run(ctx) {
       await ctx.setSettings({ imageModel: COPY_MODEL, textModel: '', backend: 'auto' }); // never loaded yet: cold
@@ -214,6 +146,74 @@ export const lifecycle: Scenario[] = [
       }
       await ctx.expectStillWorks();
       expect((await ctx.d.state()).history.length).toBe(Math.min(before.length + 1, HISTORY_LIMIT));
+    },
+  },
+  {
+    name: 'the background is suspended (idle) between two classifications: state survives, a new background classifies',
+    quickSuspend: true,
+    async run(ctx) {
+      const first = await ctx.clickImage(ctx.img(DRAWING.name, '?sw=1'));
+      expect(first.topLabel).toBe(DRAWING.expectedTop);
+      const generation = await ctx.d.backgroundGeneration();
+      await ctx.d.suspendBackground(ctx.popup);
+      // A real right-click would wake it; headless, any extension event does: a message from the popup.
+      await ctx.wake();
+      expect(await ctx.d.backgroundGeneration()).not.toBe(generation);
+      const second = await ctx.clickImage(ctx.img(PHOTO.name, '?sw=2'));
+      expect(second.phase).toBe('done');
+      expect(second.topLabel).toBe(PHOTO.expectedTop);
+      expect(await ctx.popup.$$eval('#history li[data-top-label]', (els) => els.length)).toBeGreaterThan(1);
+    },
+  },
+  {
+    name: 'the background is suspended (idle) during a click: the job ends with a clear message, not "working" for ever',
+    quickSuspend: true,
+    async run(ctx) {
+      await ctx.expectStillWorks();
+      const before = (await ctx.d.state()).history;
+      const job = await ctx.startJob({ mediaType: 'image', srcUrl: slowImage(ctx, PHOTO.name, 60_000, 'suspend-mid') });
+      const generation = await ctx.d.backgroundGeneration();
+      await ctx.d.suspendBackground(ctx.popup);
+      await ctx.wake();
+      expect(await ctx.d.backgroundGeneration()).not.toBe(generation);
+      const view = await ctx.outcome(60_000);
+      expect(view.jobId).toBe(job);
+      expect(view.phase).toBe('error');
+      expect(view.text).toMatch(/stopped the extension's background before the job finished/);
+      expect(ids((await ctx.d.state()).history)).toEqual(ids(before));
+      await ctx.expectStillWorks();
+    },
+  },
+  {
+    name: 'runtime.reload() (an update) between two classifications: history kept, the next click works',
+    skip: NO_RELOAD,
+    async run(ctx) {
+      await ctx.expectStillWorks();
+      const before = (await ctx.d.state()).history;
+      expect(before.length).toBeGreaterThan(0);
+      await ctx.reloadExtension();
+      expect(await settledPhase(ctx)).toMatch(NOT_STUCK);
+      expect(ids((await ctx.d.state()).history)).toEqual(ids(before));
+      await ctx.expectStillWorks();
+    },
+  },
+  {
+    name: 'runtime.reload() (an update) during a click, with the popup open: no stuck "working", history intact, the next click works',
+    skip: NO_RELOAD,
+    async run(ctx) {
+      await ctx.expectStillWorks();
+      const before = (await ctx.d.state()).history;
+      const popupBefore = ctx.popup;
+      await ctx.startJob({ mediaType: 'image', srcUrl: slowImage(ctx, PHOTO.name, 60_000, 'reload-mid') });
+      await ctx.reloadExtension();
+      // The browser closed the old popup with the old extension; the reopened one is not stuck.
+      expect(popupBefore.isClosed() || !(await popupBefore.evaluate(() => true).catch(() => false))).toBe(true);
+      const phase = await settledPhase(ctx);
+      if (phase === 'error') expect(await ctx.popup.$eval('#status', (el) => (el as HTMLElement).innerText)).toMatch(/stopped the extension's background/);
+      const { job, history } = await ctx.d.state();
+      expect(job === undefined || NOT_STUCK.test(job.phase)).toBe(true);
+      expect(ids(history)).toEqual(ids(before));
+      await ctx.expectStillWorks();
     },
   },
   {
