@@ -186,13 +186,28 @@ export interface Background {
   tryExample(task: unknown, payload: unknown): Promise<void>;
 }
 
+/** A job whose background stopped (idle suspension, reload, crash) before it finished. */
+const INTERRUPTED = 'the browser stopped the extension\'s background before the job finished (it was idle, reloaded or busy too long); right-click again';
+
 export function createBackground(host: () => Promise<ModelHostApi>): Background {
+  // Jobs run only inside the background that started them: a job still unfinished in storage
+  // when a new background starts can never finish, so say so instead of "working" forever.
+  const startedHere = new Set<string>();
+  void getJob()
+    .then((cur) =>
+      cur && !startedHere.has(cur.id) && (cur.phase === 'working' || cur.phase === 'loading-model')
+        ? updateJob(cur.id, (j) => (startedHere.has(j.id) ? null : { phase: 'error', progress: undefined, error: { code: 'internal', message: INTERRUPTED } }))
+        : undefined,
+    )
+    .catch(() => undefined);
+
   async function onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined> {
     if (info.menuItemId !== MENU_IMAGE && info.menuItemId !== MENU_TEXT) return undefined;
     const task = info.menuItemId === MENU_IMAGE ? 'image' : 'text';
     const startedAt = Date.now();
     const t0 = performance.now();
     const id = `${startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    startedHere.add(id);
     let modelNameForJob = '';
     try {
       const [index, settings] = await Promise.all([allModels(), currentSettings()]);
@@ -250,8 +265,10 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         ...(tab?.incognito ? { private: true } : {}),
         ...(notice ? { notice } : {}),
       };
-      // Results from private windows are shown once and never written down.
-      if (settings.historyEnabled && !tab?.incognito) await recordHistory(result, settings.historyLimit);
+      // Results from private windows are shown once and never written down. A full storage
+      // (quota) must not cost the user the result: show it, keep the old history.
+      if (settings.historyEnabled && !tab?.incognito)
+        await recordHistory(result, settings.historyLimit).catch((e: unknown) => console.warn('TensorLens: history not saved', e));
       await updateJob(id, () => ({ phase: 'done', result, progress: undefined }));
       const top = result.scores[0];
       if (top && settings.badge) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));

@@ -72,7 +72,49 @@ export interface Driver {
   backgroundGeneration(): Promise<string>;
   /** Stops the background the way the browser does when it is idle; resolves once it is gone. */
   suspendBackground(popup: Page): Promise<void>;
+  /** How long suspendBackground waits for the browser (0: the browser stops it on demand). */
+  readonly suspendMs: number;
+  /** runtime.reload(), as an extension update does; resolves once the new instance runs. Extension pages close. */
+  reloadExtension(): Promise<void>;
+  /** Opens `url` in a new browser window; returns its page. */
+  openWindow(url: string): Promise<Page>;
+  /** Closes the browser (keeping the profile) and launches it again on the same profile and extension. */
+  restart(): Promise<Driver>;
   close(): Promise<void>;
+}
+
+export interface DriverOptions {
+  /** reuse this profile (restart) */
+  profile?: string;
+  /** Firefox: suspend an idle background after this many ms (default: the browser's 30 s) */
+  idleSuspendMs?: number;
+  /** Firefox: extra profile preferences (e.g. the UI language, the colour scheme) */
+  prefs?: Record<string, unknown>;
+}
+
+/** Waits until `page` (an extension page the browser closes on reload) is gone. */
+async function closedBy(page: Page, what: string): Promise<void> {
+  await withDeadline(
+    (async () => {
+      while (!page.isClosed() && (await page.evaluate(() => true).catch(() => false))) await new Promise((r) => setTimeout(r, 100));
+    })(),
+    30_000,
+    what,
+  );
+}
+
+/** Finds the page the browser opened for `url` (a new window's tab). */
+async function pageAt(browser: Browser, url: string): Promise<Page> {
+  return withDeadline(
+    (async () => {
+      for (;;) {
+        for (const p of await browser.pages()) if (p.url() === url) return p;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })(),
+    30_000,
+    `no page at ${url}`,
+  );
 }
 
 /** Serialises `fn` and its JSON arguments into one expression for an extension context. */
@@ -107,9 +149,9 @@ const state = (ext: Ext): ReturnType<Driver['state']> =>
 
 // ---------- Chromium ----------
 
-/** `keepProfile`: a user-data dir of the caller's, reused and left in place (to restart on the same profile). */
-export async function chromiumDriver(extensionDir: string, keepProfile?: string): Promise<Driver> {
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir, keepProfile);
+export async function chromiumDriver(extensionDir: string, opts: DriverOptions = {}): Promise<Driver> {
+  const profile = opts.profile ?? tmpProfile();
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -155,6 +197,31 @@ export async function chromiumDriver(extensionDir: string, keepProfile?: string)
     },
     backgroundGeneration: () => ext(() => ((self as unknown as { e2eGeneration?: string }).e2eGeneration ??= Math.random().toString(36).slice(2))),
     suspendBackground: (popup) => stopServiceWorker(s, popup),
+    suspendMs: 0,
+    async reloadExtension() {
+      await ext(() => true); // awake, so there is a worker to replace
+      const old = s.browser.targets().find((t) => t.type() === 'service_worker' && t.url() === s.swUrl);
+      const gone = new Promise<void>((resolve) => {
+        const check = (t: unknown): void => {
+          if (t !== old) return;
+          s.browser.off('targetdestroyed', check);
+          resolve();
+        };
+        s.browser.on('targetdestroyed', check);
+      });
+      // Not awaited inside: the worker that runs it goes away.
+      await ext((api) => void setTimeout(() => api.runtime.reload(), 0));
+      await withDeadline(gone, 30_000, 'the service worker did not go away on reload');
+      await ext(() => true); // the new worker runs
+    },
+    async openWindow(url) {
+      await ext((api, u: string) => api.windows.create({ url: u, focused: false }).then(() => undefined), url);
+      return pageAt(s.browser, url);
+    },
+    async restart() {
+      await s.browser.close();
+      return chromiumDriver(extensionDir, { ...opts, profile });
+    },
     close: () => s.close(),
   };
 }
@@ -169,10 +236,10 @@ export async function chromiumDriver(extensionDir: string, keepProfile?: string)
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-/** `extraPrefs`: profile preferences for this session (e.g. the UI language, the color scheme); `keepProfile`: reuse this profile directory. */
-export async function firefoxDriver(extensionDir: string, extraPrefs: Record<string, unknown> = {}, keepProfile?: string): Promise<Driver> {
+export async function firefoxDriver(extensionDir: string, opts: DriverOptions = {}): Promise<Driver> {
   const display = await ensureDisplay();
-  const profile = keepProfile ?? tmpProfile();
+  const profile = opts.profile ?? tmpProfile();
+  const idleMs = opts.idleSuspendMs ?? IDLE_TIMEOUT_MS;
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -181,17 +248,17 @@ export async function firefoxDriver(extensionDir: string, extraPrefs: Record<str
     env: display.env,
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
-      // a temporary add-on is uninstalled when Firefox quits; these keep its origin and storage
-      // (IndexedDB: the imported models) for the re-install after a restart on the same profile,
-      // as for a permanently installed add-on
+      'extensions.background.idle.timeout': idleMs,
+      // The test build is a temporary add-on, removed when the browser closes and installed again
+      // by restart(): keep its storage and id, as a normal install would across a restart.
       'extensions.webextensions.keepStorageOnUninstall': true,
       'extensions.webextensions.keepUuidOnUninstall': true,
-      ...extraPrefs,
+      ...opts.prefs,
     },
   });
   await browser.installExtension(extensionDir);
   const origin = `moz-extension://${FIREFOX_UUID}`;
-  const testPage = await findPage(browser, '/test.html');
+  let testPage = await findPage(browser, '/test.html');
   const ext = <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     testPage.evaluate(extExpression(fn, args)) as Promise<T>;
   /** A test-build method of the background page (src/background/main.firefox.ts). */
@@ -264,17 +331,35 @@ export async function firefoxDriver(extensionDir: string, extraPrefs: Record<str
           (async () => {
             while (await running()) await new Promise((r) => setTimeout(r, 200));
           })(),
-          IDLE_TIMEOUT_MS + 30_000,
+          idleMs + 30_000,
           'the background page was not suspended',
         );
       } finally {
         await keepAwake(true);
       }
     },
+    suspendMs: idleMs,
+    async reloadExtension() {
+      const old = testPage;
+      await ext((api) => void setTimeout(() => api.runtime.reload(), 0));
+      await closedBy(old, 'the test page did not close on reload');
+      // The reloaded extension opens its test page again (onInstalled, test build).
+      testPage = await findPage(browser, '/test.html');
+      await keepAwake(true);
+    },
+    async openWindow(url) {
+      await ext((api, u: string) => api.windows.create({ url: u, focused: false }).then(() => undefined), url);
+      return pageAt(browser, url);
+    },
+    async restart() {
+      await browser.close();
+      display.stop();
+      return firefoxDriver(extensionDir, { ...opts, profile });
+    },
     close: async () => {
       await browser.close();
       display.stop();
-      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
+      if (!opts.profile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

@@ -5,13 +5,16 @@
  * a browser cannot run is skipped there with the reason in its name.
  */
 import * as fs from 'node:fs';
-import { chromiumDriver, firefoxDriver, type BrowserName, type Driver } from './drivers';
+import { chromiumDriver, firefoxDriver, type BrowserName, type Driver, type DriverOptions } from './drivers';
 import { ensureTestBuild, startServers, type Servers } from './harness';
 import { buildWithBrokenModels } from './fault-helpers';
-import { createContext, type Ctx } from './scenario';
+import { createContext, type Ctx, type Scenario } from './scenario';
 import { SCENARIOS } from './scenarios';
 
-const DRIVERS: { name: BrowserName; launch(dir: string): Promise<Driver> }[] = [
+/** Idle timeout of the extra browser for quickSuspend scenarios where the browser's own is long. */
+const QUICK_IDLE_MS = 8_000;
+
+const DRIVERS: { name: BrowserName; launch(dir: string, opts?: DriverOptions): Promise<Driver> }[] = [
   { name: 'chromium', launch: chromiumDriver },
   { name: 'firefox', launch: firefoxDriver },
 ];
@@ -20,6 +23,13 @@ describe.each(DRIVERS)('$name', ({ name, launch }) => {
   let srv: Servers | undefined;
   let dir = '';
   let ctx: Ctx;
+  let quick: Promise<Ctx> | undefined;
+  /** The context a scenario runs in: the main one, or for quickSuspend (where the browser is slow to suspend) a second browser. */
+  const contextFor = (s: Scenario): Promise<Ctx> => {
+    if (!s.quickSuspend || ctx.d.suspendMs <= QUICK_IDLE_MS) return Promise.resolve(ctx);
+    quick ??= launch(dir, { idleSuspendMs: QUICK_IDLE_MS }).then((d) => createContext(d, srv as Servers));
+    return quick;
+  };
 
   beforeAll(async () => {
     ensureTestBuild();
@@ -29,6 +39,7 @@ describe.each(DRIVERS)('$name', ({ name, launch }) => {
   }, 240_000);
 
   afterAll(async () => {
+    await (await quick?.catch(() => undefined))?.d.close();
     await ctx?.d.close();
     await srv?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
@@ -37,6 +48,17 @@ describe.each(DRIVERS)('$name', ({ name, launch }) => {
   for (const s of SCENARIOS) {
     const reason = s.skip?.[name];
     if (reason) test.skip(`${s.name} [skipped: ${reason}]`, () => undefined);
-    else test(s.name, () => s.run(ctx), s.timeout ?? 180_000);
+    else
+      test(
+        s.name,
+        async () => {
+          // E2E_TRACE=1: say live which scenario runs (jest prints results only when the file ends)
+          const t0 = Date.now();
+          if (process.env.E2E_TRACE) process.stderr.write(`[e2e] ${name}: ${s.name}\n`);
+          await s.run(await contextFor(s));
+          if (process.env.E2E_TRACE) process.stderr.write(`[e2e]   ok in ${Date.now() - t0} ms\n`);
+        },
+        s.timeout ?? 180_000,
+      );
   }
 });

@@ -25,8 +25,11 @@ export const BROKEN_MODELS = {
   missingModelJson: 'broken-missing-model-json',
 } as const;
 
+/** An intact copy of the default image model under another name: picking it forces a cold load. */
+export const COPY_MODEL = 'copy-of-default-image-model';
+
 /**
- * Copies dist/test-<browser> to a temp folder and adds three broken copies of the default image
+ * Copies dist/test-<browser> to a temp folder and adds four broken copies and one intact copy of the default image
  * model (listed in models/index.json, so they can be picked in settings). Same manifest key, so
  * the same extension id. The original build is not touched (other suites share it).
  */
@@ -38,7 +41,7 @@ export function buildWithBrokenModels(browser: 'chrome' | 'firefox'): string {
   const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as { models: { name: string; displayName: string; task: string; labels: string[]; path: string }[]; defaults: { image: string | null } };
   const base = index.models.find((m) => m.name === index.defaults.image);
   if (!base) throw new Error('the test build has no default image model');
-  for (const name of Object.values(BROKEN_MODELS)) {
+  for (const name of [...Object.values(BROKEN_MODELS), COPY_MODEL]) {
     const dir = path.join(out, 'models', name);
     fs.cpSync(path.join(out, 'models', base.name), dir, { recursive: true });
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'metadata.json'), 'utf8')) as Record<string, unknown>;

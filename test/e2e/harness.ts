@@ -146,6 +146,12 @@ function handler(otherOrigin: () => string, hits: string[]): http.RequestListene
       res.write(Buffer.alloc(1024));
       return void setTimeout(() => res.destroy(), 2000);
     }
+    const slow = /^\/slow\/([a-z0-9-]+)\.jpg$/.exec(url.pathname);
+    if (slow) {
+      // A photo that takes ?ms= to arrive: keeps a job in flight for as long as a scenario needs.
+      const t = setTimeout(() => serveFixtureImage(`/img/${slow[1] as string}.jpg`, send), Number(url.searchParams.get('ms') ?? 3000));
+      return void res.on('close', () => clearTimeout(t));
+    }
     const priv = /^\/private\/([a-z0-9-]+)\.jpg$/.exec(url.pathname);
     if (priv) {
       if (!(req.headers.cookie ?? '').split(/;\s*/).includes(SESSION_COOKIE)) {

@@ -64,13 +64,13 @@ function withoutAllSites(dir: string): string {
 async function launch(name: BrowserName, o: SessionOptions = {}): Promise<Driver> {
   const dir = name === 'chromium' ? distDir('chrome') : distDir('firefox');
   if (name === 'firefox') {
-    const d = await firefoxDriver(dir, {
+    const d = await firefoxDriver(dir, { prefs: {
       // Lets the suite accept the optional-permission request it triggers with a real click.
       'extensions.webextOptionalPermissionPrompts': false,
       ...(o.lang ? { 'intl.locale.requested': o.lang } : {}),
       // Firefox over BiDi cannot emulate prefers-color-scheme; a dark session uses the pref.
       ...(o.dark ? { 'layout.css.prefers-color-scheme.content-override': 0 } : {}),
-    });
+    } });
     // Firefox lets the API revoke a manifest's host permissions, as its add-on manager does.
     if (o.noAccess) expect(await d.ext((api, p: object) => api.permissions.remove(p) as Promise<boolean>, ALL_SITES)).toBe(true);
     return d;

@@ -107,22 +107,6 @@ export const faults: Scenario[] = [
     },
   },
   {
-    name: 'the background is stopped between two classifications: state survives, a new background classifies',
-    async run(ctx) {
-      const first = await ctx.clickImage(ctx.img(DRAWING.name, '?sw=1'));
-      expect(first.topLabel).toBe(DRAWING.expectedTop);
-      const generation = await ctx.d.backgroundGeneration();
-      await ctx.d.suspendBackground(ctx.popup);
-      // A real right-click would wake it; headless, any extension event does: a message from the popup.
-      await ctx.wake();
-      expect(await ctx.d.backgroundGeneration()).not.toBe(generation);
-      const second = await ctx.clickImage(ctx.img(PHOTO.name, '?sw=2'));
-      expect(second.phase).toBe('done');
-      expect(second.topLabel).toBe(PHOTO.expectedTop);
-      expect(await ctx.popup.$$eval('#history li[data-top-label]', (els) => els.length)).toBeGreaterThan(1);
-    },
-  },
-  {
     name: 'the offscreen document is closed between classifications: it is recreated and the next works',
     skip: { firefox: NO_OFFSCREEN },
     async run(ctx) {

@@ -260,7 +260,7 @@ const badInput: Scenario[] = BAD.map((c) => ({
 }));
 
 const restartLaunch = (d: Driver, profile: string): Promise<Driver> =>
-  d.name === 'chromium' ? chromiumDriver(distDir('chrome'), profile) : firefoxDriver(distDir('firefox'), {}, profile);
+  d.name === 'chromium' ? chromiumDriver(distDir('chrome'), { profile }) : firefoxDriver(distDir('firefox'), { profile });
 
 /** The converter reaches no context but the conversion worker (the options page starts it). */
 const bundleContents: Scenario = {
