@@ -97,8 +97,8 @@ export function mountModelsSection(container: HTMLElement): void {
   const notice = h('p', { id: 'models-notice', 'aria-live': 'polite' });
   const list = h('ul', { id: 'stored-models' });
   container.replaceChildren(
-    h('section', { id: 'models', 'aria-labelledby': 'models-title' },
-      h('h2', { id: 'models-title' }, msg('modelsTitle')),
+    h('section', { id: 'your-models', class: 'card', 'aria-labelledby': 'your-models-title' },
+      h('h2', { id: 'your-models-title' }, msg('modelsTitle')),
       h('p', { class: 'muted' }, msg('modelsIntro')),
       drop, status, errorBox, form,
       h('h3', {}, msg('listTitle')), notice, list),
