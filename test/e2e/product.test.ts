@@ -88,6 +88,18 @@ async function launch(name: BrowserName, o: SessionOptions = {}): Promise<Driver
 
 const history = async (d: Driver): Promise<HistoryEntry[]> => (await d.state()).history;
 
+let opened = 0;
+/**
+ * Opens an extension page in a new, active tab. Firefox may leave a background tab unloaded for
+ * a long while on a busy machine, and these pages are looked at right away.
+ */
+async function open(d: Driver, file: string): Promise<Page> {
+  if (d.name !== 'firefox') return d.openExtensionPage(file);
+  const tagged = `${file}${file.includes('?') ? '&' : '?'}n=${++opened}`;
+  await d.ext((api, f: string) => api.tabs.create({ url: api.runtime.getURL(f), active: true }).then(() => undefined), tagged);
+  return findPage(d.browser, `/${tagged}`);
+}
+
 /** The real menu handler for `tab` (a private-window tab when `incognito`). */
 function menuClick(d: Driver, info: Record<string, unknown>, tab: TabRef & { incognito?: boolean }): Promise<void> {
   return d.menuClick(tab, [{ frameId: 0, editable: false, pageUrl: tab.url, ...info }]);
@@ -213,7 +225,7 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
   });
 
   test('popup: the empty state teaches the two right-click actions', async () => {
-    popup = await d.openExtensionPage('popup.html');
+    popup = await open(d, 'popup.html');
     await waitReady(popup);
     expect(await popup.$eval('#status', (e) => (e as HTMLElement).dataset.phase)).toBe('idle');
     const steps = await popup.$$eval('.empty .steps li', (els) => els.map((e) => (e as HTMLElement).innerText));
@@ -335,7 +347,7 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
         }),
       planted,
     );
-    const p = await d.openExtensionPage('popup.html?planted');
+    const p = await open(d, 'popup.html?planted');
     await waitReady(p);
     expect(await p.$$eval('#history li[data-top-label="PLANTED"]', (e) => e.length)).toBe(0);
     expect(await p.evaluate(() => document.body.innerHTML.includes('planted-thumb'))).toBe(false);
@@ -344,7 +356,7 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
   });
 
   test('options: every setting saves, and turning history off stops recording', async () => {
-    const o = await d.openExtensionPage('options.html');
+    const o = await open(d, 'options.html');
     await waitReady(o);
     await o.waitForFunction(() => (document.getElementById('access-state')?.textContent ?? '') !== '', { polling: 100 });
     await capture(o, 'options');
@@ -373,14 +385,14 @@ describe.each(['chromium', 'firefox'] as const)('%s in German', (name) => {
   });
 
   test('popup and options follow the browser language, with German number formats', async () => {
-    const p = await d.openExtensionPage('popup.html');
+    const p = await open(d, 'popup.html');
     await waitReady(p);
     expect(await p.evaluate(() => document.documentElement.lang)).toMatch(/^de/);
     expect(await p.$eval('.empty-title', (e) => e.textContent)).toBe('Zwei Wege, TensorLens zu nutzen');
     expect(await p.$eval('#open-options', (e) => e.textContent)).toBe('Einstellungen');
     expect(await p.$eval('.empty .steps', (e) => (e as HTMLElement).innerText)).toContain('„Bild mit TensorLens klassifizieren“');
     await captureState(d, p, 'de-popup-empty', ['light']);
-    const o = await d.openExtensionPage('options.html');
+    const o = await open(d, 'options.html');
     await waitReady(o);
     expect(await o.$eval('h1', (e) => e.textContent)).toBe('TensorLens-Einstellungen');
     expect(await o.$eval('#access-state', (e) => e.textContent)).toMatch(/^Zugriff auf alle Websites: /);
@@ -401,7 +413,7 @@ describe.each(SESSIONS)('%s, new install without all-sites access', (_title, nam
 
   test('a cross-origin image says what to grant, in one sentence with a button; once granted it works', async () => {
     expect(await d.ext((api, p: object) => api.permissions.contains(p) as Promise<boolean>, ALL_SITES)).toBe(false);
-    const popup = await d.openExtensionPage('popup.html');
+    const popup = await open(d, 'popup.html');
     await waitReady(popup);
     const { page, tab } = await productPage(d);
     const src = await srcOf(page, '#photo-cross');
