@@ -9,6 +9,7 @@ import { addToHistory, getBadgeExpiry, getJob, getSettings, migrateFromStorageLo
 import { clearBadge, createMenus, setImageMenuVisible, showBadge, setBusyBadge } from '../ext/ui';
 import { hasAllSites, syncContentScript } from '../ext/permissions';
 import { listModels } from '../ext/model-store';
+import { t } from '../ext/i18n';
 import { AppError, toFailure, withTimeout } from '../shared/errors';
 import { badgeColor, badgeText } from '../shared/badge';
 import {
@@ -217,7 +218,7 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
       const fallback = index.models.find((m) => m.name === index.defaults[task] && m.task === task);
       if (!entry && isStoredModelName(model) && fallback) {
         // the imported model picked in settings was deleted: use the default, say so, and fix the setting
-        notice = `The imported ${task} model picked in Settings is no longer installed, so the default model "${fallback.displayName}" was used.`;
+        notice = t(task === 'image' ? 'noticeImageModelGone' : 'noticeTextModelGone', fallback.displayName);
         model = fallback.name;
         entry = fallback;
         await setSettings({ ...settings, [task === 'image' ? 'imageModel' : 'textModel']: model });

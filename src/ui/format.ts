@@ -21,3 +21,13 @@ export function timeAgo(at: number, now = Date.now(), lang = 'en'): string {
 }
 
 export const integer = (n: number, lang = 'en'): string => new Intl.NumberFormat(lang).format(n);
+
+/** A progress fraction as a whole percentage ("42%", "42 %" in German and French). */
+export const progressPercent = (p: number, lang = 'en'): string =>
+  new Intl.NumberFormat(lang, { style: 'percent', maximumFractionDigits: 0 }).format(clamp01(p));
+
+/** A byte count in kB (below 1 MiB, no decimals) or MB (one decimal), as the converter reports it. */
+export function fileSize(bytes: number, lang = 'en'): string {
+  const mib = bytes >= 1024 * 1024;
+  return new Intl.NumberFormat(lang, { style: 'unit', unit: mib ? 'megabyte' : 'kilobyte', unitDisplay: 'short', maximumFractionDigits: mib ? 1 : 0, minimumFractionDigits: mib ? 1 : 0 }).format(mib ? bytes / 1024 / 1024 : bytes / 1024);
+}

@@ -23,10 +23,12 @@ import { writeZip } from '../../shared/zip-writer';
 import { h, type Child } from '../../shared/dom';
 import { modelSlug, sortFiles, type DroppedFile, type SortedFiles } from './files';
 import { errorMessageKey, msg, type MessageKey } from './messages';
+import { uiLanguage } from '../../ext/i18n';
+import { fileSize, integer, ms, percent, progressPercent } from '../../ui/format';
 
 
-const pct = (f: number): string => `${Math.round(f * 100)}%`;
-const mb = (n: number): string => (n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} kB`);
+const pct = (f: number): string => progressPercent(f, uiLanguage());
+const mb = (n: number): string => fileSize(n, uiLanguage());
 const shape = (s: (number | null)[]): string => `[${s.map((d) => (d === null ? '?' : String(d))).join(', ')}]`;
 const randomId = (): string => Math.random().toString(36).slice(2, 8);
 
@@ -145,7 +147,7 @@ export function mountModelsSection(container: HTMLElement): void {
     if (reply.type === 'error') throw new ImportError(reply.code, reply.message);
     if (reply.type !== 'converted') throw new ImportError('internal', 'unexpected reply from the converter');
     current = { files, report: reply.report, quantize };
-    setStatus('ready', msg('converted', `${((performance.now() - t0) / 1000).toFixed(1)} s`));
+    setStatus('ready', msg('converted', ms(performance.now() - t0, uiLanguage())));
     renderForm();
   }
 
@@ -185,9 +187,9 @@ export function mountModelsSection(container: HTMLElement): void {
     const row = (k: MessageKey, v: Child, key: string): HTMLElement => h('div', { class: 'report-row', 'data-key': key }, h('dt', {}, msg(k)), h('dd', {}, v));
     const report = h('dl', { id: 'import-report' },
       row('reportFormat', `${r.format}${r.kerasVersion ? `, Keras ${r.kerasVersion}` : ''}, ${r.className}`, 'format'),
-      row('reportLayers', String(r.layers), 'layers'),
-      row('reportParams', r.params.toLocaleString('en'), 'params'),
-      row('reportSize', `${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} (${r.shardCount} shard${r.shardCount === 1 ? '' : 's'})`, 'size'),
+      row('reportLayers', integer(r.layers, uiLanguage()), 'layers'),
+      row('reportParams', integer(r.params, uiLanguage()), 'params'),
+      row('reportSize', r.shardCount === 1 ? msg('reportSizeValueOne', mb(r.bytesBefore), mb(r.bytesAfter)) : msg('reportSizeValue', mb(r.bytesBefore), mb(r.bytesAfter), integer(r.shardCount, uiLanguage())), 'size'),
       row('reportInput', shape(r.inputShape), 'input'),
       row('reportOutput', r.outputShapes.map((s) => shape(s)).join(' '), 'output'),
       row('reportQuant', `${r.quantize}${dev}`, 'quantization'),
@@ -202,9 +204,10 @@ export function mountModelsSection(container: HTMLElement): void {
     const resizeSel = select('import-resize', [['stretch', msg('resizeStretch')], ['letterbox', msg('resizeLetterbox')]], 'stretch');
     const quantSel = select('import-quant', QUANT_CHOICES.map((q) => [q, msg(q === 'float32' ? 'quantFloat32' : q === 'float16' ? 'quantFloat16' : 'quantUint8')]), current.quantize);
     const bundledText = bundled?.text;
-    const padSel = select('import-padding', [['pre', 'pre'], ['post', 'post']], bundledText?.padding ?? 'pre');
-    const truncSel = select('import-truncating', [['pre', 'pre'], ['post', 'post']], bundledText?.truncating ?? 'pre');
-    const vocabInfo = h('span', { id: 'import-vocab' }, files.vocab ? msg('vocabWords', files.vocab.name, files.vocab.words) : bundled?.text ? 'vocab.json' : msg('vocabNone'));
+    const sides: [string, string][] = [['pre', msg('sidePre')], ['post', msg('sidePost')]];
+    const padSel = select('import-padding', sides, bundledText?.padding ?? 'pre');
+    const truncSel = select('import-truncating', sides, bundledText?.truncating ?? 'pre');
+    const vocabInfo = h('span', { id: 'import-vocab' }, files.vocab ? msg('vocabWords', files.vocab.name, integer(files.vocab.words, uiLanguage())) : bundled?.text ? 'vocab.json' : msg('vocabNone'));
     const imageFields = h('div', { class: 'image-fields' }, h('label', {}, msg('fieldPreset'), ' ', presetSel), h('label', {}, msg('fieldResize'), ' ', resizeSel));
     const textFields = h('div', { class: 'text-fields' }, h('div', {}, msg('fieldVocab'), ': ', vocabInfo), h('label', {}, msg('fieldPadding'), ' ', padSel), h('label', {}, msg('fieldTruncating'), ' ', truncSel));
     const showTask = (): void => {
@@ -260,7 +263,7 @@ export function mountModelsSection(container: HTMLElement): void {
         const out: HostOutcome = await background.tryModel('dataUrl' in input ? { task: 'image', model: name, dataUrl: input.dataUrl } : { task: 'text', model: name, text: input.text });
         tryOut.dataset.state = 'done';
         tryOut.dataset.scores = JSON.stringify(out.scores);
-        tryOut.replaceChildren(h('ol', { class: 'scores' }, ...[...out.scores].sort((a, b) => b.probability - a.probability).slice(0, 5).map((s) => h('li', { 'data-label': s.label }, `${s.label}: ${(s.probability * 100).toFixed(1)}%`))));
+        tryOut.replaceChildren(h('ol', { class: 'scores' }, ...[...out.scores].sort((a, b) => b.probability - a.probability).slice(0, 5).map((s) => h('li', { 'data-label': s.label }, `${s.label}: ${percent(s.probability, uiLanguage())}`))));
       } catch (e) {
         tryOut.dataset.state = 'error';
         tryOut.replaceChildren(msg('errTry'));
@@ -307,7 +310,7 @@ export function mountModelsSection(container: HTMLElement): void {
         const id = model.metadata.name;
         const replaced = (await listModels()).filter((m) => m.displayName === model.metadata.displayName && m.task === model.metadata.task);
         await store(id, model, false);
-        let note = msg('saved', model.metadata.displayName);
+        let note = msg('modelSaved', model.metadata.displayName);
         for (const old of replaced) {
           await deleteModel(old.id);
           const fell = await fallBackIfSelected(old);
@@ -344,7 +347,7 @@ export function mountModelsSection(container: HTMLElement): void {
     const bytes = model.shards.reduce((s, x) => s + x.data.byteLength, 0);
     const est = await storageEstimate();
     const free = testOverrides().freeBytes ?? (est ? est.quota - est.usage : Infinity);
-    if (bytes > free) throw new ModelStoreError('quota-exceeded', `the model needs ${mb(bytes)} but the browser allows only ${mb(Math.max(0, free))} more for TensorLens`);
+    if (bytes > free) throw new ModelStoreError('quota-exceeded', msg('errQuotaDetail', mb(bytes), mb(Math.max(0, free))));
     const info: StoredModelInfo = {
       id,
       displayName: model.metadata.displayName,
@@ -368,7 +371,7 @@ export function mountModelsSection(container: HTMLElement): void {
     if (s[key] !== storedModelName(m.id)) return null;
     const def = index.defaults[m.task] ?? '';
     await updateSettings((cur) => ({ ...cur, [key]: def }));
-    return msg('fellBack', m.displayName, m.task, index.models.find((x) => x.name === def)?.displayName ?? def);
+    return msg(m.task === 'image' ? 'fellBackImage' : 'fellBackText', m.displayName, index.models.find((x) => x.name === def)?.displayName ?? def);
   }
 
   async function currentSettings(): Promise<Settings> {
@@ -385,7 +388,7 @@ export function mountModelsSection(container: HTMLElement): void {
         const inUse = s.imageModel === name || s.textModel === name;
         const li = h('li', { 'data-id': m.id, 'data-name': name, 'data-task': m.task, ...(inUse ? { 'data-in-use': 'true' } : {}) },
           h('strong', { class: 'model-name' }, m.displayName), ' ',
-          h('span', { class: 'muted' }, `${m.task === 'image' ? msg('taskImage') : msg('taskText')} · ${m.labels.length} labels · ${mb(m.bytes)}`),
+          h('span', { class: 'muted' }, `${m.task === 'image' ? msg('taskImage') : msg('taskText')} · ${m.labels.length === 1 ? msg('listLabelCountOne') : msg('listLabelCount', integer(m.labels.length, uiLanguage()))} · ${mb(m.bytes)}`),
           inUse ? h('span', { class: 'badge' }, msg('listInUse')) : null,
           h('span', { class: 'actions' },
             inUse ? null : h('button', { type: 'button', class: 'use' }, msg('useForRightClick')),

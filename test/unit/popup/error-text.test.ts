@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ERROR_CODES } from '../../../src/shared/errors';
 import { ERROR_MESSAGE_KEY } from '../../../src/ui/error-text';
-import { ms, percent, timeAgo } from '../../../src/ui/format';
+import { fileSize, ms, percent, progressPercent, timeAgo } from '../../../src/ui/format';
 
 const LOCALES = path.resolve(__dirname, '../../../_locales');
 const messages = (lang: string): Record<string, { message: string }> =>
@@ -39,6 +39,15 @@ describe('translations', () => {
 });
 
 describe('formatting follows the language', () => {
+  it('formats file sizes and progress', () => {
+    expect(fileSize(2.34 * 1024 * 1024, 'en')).toBe('2.3 MB');
+    expect(fileSize(512 * 1024, 'en')).toBe('512 kB');
+    expect(fileSize(2.34 * 1024 * 1024, 'de')).toBe('2,3 MB');
+    expect(fileSize(2.34 * 1024 * 1024, 'fr')).toMatch(/^2,3\sMo$/u);
+    expect(progressPercent(0.424, 'en')).toBe('42%');
+    expect(progressPercent(0.424, 'de')).toMatch(/^42\s%$/u);
+  });
+
   it('formats probabilities and durations', () => {
     expect(percent(0.9543, 'en')).toBe('95.4%');
     expect(percent(1.2, 'en')).toBe('100.0%');
