@@ -15,7 +15,7 @@ import { makeImageFixtures, type GeneratedImage } from '../../../scripts/make-im
 import { maxDelta, references, top1, type Reference } from '../../fixtures/image-reference';
 import type { BrowserName } from '../drivers';
 import { MENU_IMAGE, ROOT, readPopup, type StoredJob } from '../harness';
-import type { Ctx, Scenario } from '../scenario';
+import { rightClick, type Ctx, type Scenario } from '../scenario';
 
 const FIXTURES = path.join(ROOT, 'dist', 'image-fixtures');
 const SUMMARY = path.join(ROOT, 'dist', 'preprocess-agreement-summary.json');
@@ -110,13 +110,9 @@ async function setPage(ctx: Ctx, s: Site): Promise<Page> {
 
 /** Right-clicks `selector` ("host >>> inner" = inside host's open shadow root), runs the menu, returns the stored job. */
 async function clickJob(ctx: Ctx, page: Page, selector: string, srcUrl: string): Promise<StoredJob> {
-  await page.evaluate((sel: string) => {
-    const [outer, inner] = sel.split(' >>> ') as [string, string | undefined];
-    let el = document.querySelector(outer) as Element;
-    if (inner) el = (el.shadowRoot as ShadowRoot).querySelector(inner) as Element;
-    const r = el.getBoundingClientRect();
-    el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, composed: true, cancelable: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 2 }));
-  }, selector);
+  // a real (trusted) right-click: the content script ignores synthetic events; puppeteer's
+  // `>>>` combinator reaches into the open shadow root
+  await rightClick(page, selector);
   const { view } = await ctx.click({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl }, { page, timeoutMs: 180_000 });
   const { job } = await ctx.d.state();
   expect(job?.id).toBe(view.jobId);
