@@ -26,6 +26,7 @@ import {
   type ModelHostApi,
   type ModelIndex,
   type Settings,
+  idleReleaseMs,
 } from '../shared/protocol';
 import { topK } from '../shared/postprocess';
 
@@ -135,6 +136,21 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
   return text;
 }
 
+/** Off the result path: fetches the thumbnail into the stored result, then records history. */
+async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult): Promise<void> {
+  try {
+    const thumb = outcome.thumbnailKey === undefined ? undefined : await h.thumbnail(outcome.thumbnailKey).catch(() => undefined);
+    if (thumb) {
+      result.thumbnail = thumb;
+      await updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
+    }
+    await recordHistory(result);
+  } catch (e) {
+    // The result is already shown; a storage failure here must not turn it into an error.
+    console.error('TensorLens: could not store the thumbnail or history entry', e);
+  }
+}
+
 export interface Background {
   onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined>;
   reportProgress(p: LoadProgress): Promise<void>;
@@ -162,12 +178,13 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
 
       let outcome: HostOutcome;
       let sourceUrl: string | undefined;
+      let h: ModelHostApi;
       if (task === 'image') {
         const source = await imageSource(info, tab);
         sourceUrl = source.kind === 'url' && !source.url.startsWith('data:') ? source.url : undefined;
-        const h = await host();
+        h = await host();
         const classify = (src: ImageSource): Promise<HostOutcome> =>
-          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src }), JOB_TIMEOUT_MS, 'classifying the image');
+          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the image');
         try {
           outcome = await classify(source);
         } catch (e) {
@@ -179,8 +196,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         }
       } else {
         const text = await selectionText(info, tab);
-        const h = await host();
-        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, text }), JOB_TIMEOUT_MS, 'classifying the text');
+        h = await host();
+        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, text, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the text');
       }
       const result: ClassificationResult = {
         id,
@@ -197,10 +214,11 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         sourceUrl,
         pageUrl: info.pageUrl,
       };
-      await recordHistory(result);
+      // The result is stored (and shown) first; the thumbnail and the history entry follow.
       await updateJob(id, () => ({ phase: 'done', result, progress: undefined }));
       const top = result.scores[0];
       if (top) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
+      await afterResult(h, outcome, result);
     } catch (e) {
       const f = toFailure(e);
       const cur = await getJob();

@@ -4,7 +4,7 @@
  * Listeners are registered synchronously at top level (STYLE §7).
  */
 import browser from '../ext/browser';
-import { ensureOffscreenDocument } from '../ext/offscreen';
+import { closeOffscreenDocument, ensureOffscreenDocument } from '../ext/offscreen';
 import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
@@ -13,22 +13,37 @@ import { createBackground } from './core';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
 
+/** Calls in flight to the offscreen document: an idle report that races a new click is ignored. */
+let inFlight = 0;
+
 /** Retries once when the offscreen document vanished between the check and the call. */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
-  await ensureOffscreenDocument();
+  inFlight++;
   try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof AppError) throw e;
     await ensureOffscreenDocument();
-    return fn();
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      await ensureOffscreenDocument();
+      return await fn();
+    }
+  } finally {
+    inFlight--;
   }
 }
 
 const offscreenHost: ModelHostApi = {
   classifyImage: (job: ImageJob): Promise<HostOutcome> => call(() => remote.classifyImage(job)),
   classifyText: (job: TextJob): Promise<HostOutcome> => call(() => remote.classifyText(job)),
+  // Never recreates the document just for a thumbnail.
+  thumbnail: (key: number): Promise<string | undefined> => remote.thumbnail(key),
 };
+
+/** Idle release: closing the offscreen document frees its renderer memory (models, wasm heap). */
+async function hostIdle(): Promise<void> {
+  if (inFlight === 0) await closeOffscreenDocument();
+}
 
 const bg = createBackground(() => Promise.resolve(offscreenHost));
 
@@ -44,4 +59,4 @@ browser.runtime.onStartup.addListener(() => {
 onBadgeAlarm(() => {
   void bg.onBadgeAlarm();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p) }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), hostIdle }, fromExtensionPage);

@@ -37,6 +37,7 @@ const testApi = __TEST__
       /** Runs the real menu handler (Firefox has no contextMenus.onClicked.dispatch). */
       testMenuClick: (info: Menus.OnClickData, tab: Tabs.Tab | undefined) => bg.onMenuClicked(info, tab),
       testMemory: () => host?.memory() ?? null,
+      testDiagnostics: () => host?.diagnostics() ?? null,
     }
   : {};
 serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), ...testApi }, fromExtensionPage);

@@ -5,10 +5,10 @@
  * never extension APIs (the entry file passes the extension's base URL and a progress callback).
  */
 import * as tf from './tf';
-import { configureTf, loadGraphModel, loadLayersModel } from './tf';
+import { configureTf, loadGraphModel, loadLayersModel, releaseBackends, setWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
 import { selectBackend } from './backend';
 import { imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
-import { decodeImage, fetchImage, thumbnail, toInputPixels } from './image';
+import { decodeImage, fetchImage, thumbnail, toInputPixels, type DecodedImage } from './image';
 import { AppError } from '../shared/errors';
 import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/metadata';
 import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
@@ -20,6 +20,12 @@ export interface HostOptions {
   baseUrl: string;
   onProgress?: (p: LoadProgress) => void;
   imageFetchTimeoutMs?: number;
+  /**
+   * Called when no job came for the job's idleReleaseMs. Chrome passes one that closes the
+   * offscreen document (which frees everything); without it the host releases its models and
+   * backend memory itself (Firefox's background page lives on).
+   */
+  onIdle?: () => void;
 }
 
 interface LoadedModel {
@@ -36,17 +42,34 @@ export class ModelHost implements ModelHostApi {
   private backend: BackendName | null = null;
   private backendSetting: BackendSetting | null = null;
   private models = new Map<string, Promise<LoadedModel>>();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private pending = 0;
+  /** The last classified image, kept until its thumbnail is asked for (or the next image). */
+  private kept: { key: number; img: DecodedImage } | null = null;
+  private nextKey = 1;
+  private releases = 0;
 
   constructor(private readonly opts: HostOptions) {
     configureTf(opts.baseUrl);
   }
 
   classifyImage(job: ImageJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runImage(job));
+    return this.exclusive(() => this.runImage(job), job.idleReleaseMs);
   }
 
   classifyText(job: TextJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runText(job));
+    return this.exclusive(() => this.runText(job), job.idleReleaseMs);
+  }
+
+  thumbnail(key: number): Promise<string | undefined> {
+    const k = this.kept;
+    if (k?.key !== key) return Promise.resolve(undefined);
+    this.kept = null;
+    try {
+      return Promise.resolve(thumbnail(k.img));
+    } finally {
+      k.img.close();
+    }
   }
 
   /** For tests and diagnostics: live tensor count. */
@@ -55,10 +78,54 @@ export class ModelHost implements ModelHostApi {
     return { numTensors: m.numTensors, numBytes: m.numBytes };
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /** For tests and the bench: backend in use, wasm threads, loaded models, idle releases so far. */
+  diagnostics(): { backend: BackendName | null; wasmThreads: number; singleThreadReason: string | null; wasmHeapBytes: number; models: string[]; releases: number } {
+    const w = wasmThreading();
+    return { backend: this.backend, wasmThreads: w.threads, singleThreadReason: w.reason, wasmHeapBytes: wasmHeapBytes(), models: [...this.models.keys()], releases: this.releases };
+  }
+
+  /** Bench and tests: the wasm thread count for the next start; releases what is loaded now. */
+  async useWasmThreads(n: number): Promise<void> {
+    await this.release();
+    setWasmThreads(n);
+  }
+
+  /** Disposes every model and the backends' memory; the next job starts cold. */
+  release(): Promise<void> {
+    return this.exclusive(async () => {
+      const loaded = [...this.models.values()];
+      this.models.clear();
+      for (const p of loaded) await p.then((m) => m.model.dispose(), () => undefined);
+      this.dropKeptImage();
+      releaseBackends();
+      this.backend = null;
+      this.backendSetting = null;
+      this.releases++;
+    });
+  }
+
+  private dropKeptImage(): void {
+    this.kept?.img.close();
+    this.kept = null;
+  }
+
+  /** One job at a time; after the last one, the idle timer (if the job asked for one) restarts. */
+  private exclusive<T>(fn: () => Promise<T>, idleReleaseMs?: number): Promise<T> {
+    clearTimeout(this.idleTimer);
+    this.pending++;
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
+    void this.queue.then(() => {
+      if (--this.pending > 0 || !idleReleaseMs || idleReleaseMs <= 0) return;
+      this.idleTimer = setTimeout(() => this.onIdle(), idleReleaseMs);
+    });
     return run;
+  }
+
+  private onIdle(): void {
+    if (this.pending > 0) return;
+    if (this.opts.onIdle) this.opts.onIdle();
+    else void this.release();
   }
 
   private async ensureBackend(setting: BackendSetting): Promise<BackendName> {
@@ -191,22 +258,26 @@ export class ModelHost implements ModelHostApi {
     const blob = await fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000);
     const img = await decodeImage(blob);
     const t1 = now();
+    let keep = false;
     try {
       const px = toInputPixels(img, pre);
-      const thumb = thumbnail(img);
       const input = imageTensor(px, pre);
       const t2 = now();
       const scores = await predictScores(m.model, input, m.meta);
       const t3 = now();
+      // The thumbnail is not needed for the result: it is made when the background asks for it.
+      this.dropKeptImage();
+      this.kept = { key: this.nextKey++, img };
+      keep = true;
       return {
         scores,
         backend,
-        thumbnail: thumb,
+        thumbnailKey: this.kept.key,
         imageSize: { width: img.width, height: img.height },
         timings: { acquireMs: t1 - t0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
       };
     } finally {
-      img.close();
+      if (!keep) img.close();
     }
   }
 

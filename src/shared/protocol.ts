@@ -31,12 +31,15 @@ export interface ImageJob {
   model: string;
   backend: BackendSetting;
   source: ImageSource;
+  /** release the models (and in Chrome the offscreen document) after this long without a job; 0 = never */
+  idleReleaseMs?: number;
 }
 
 export interface TextJob {
   model: string;
   backend: BackendSetting;
   text: string;
+  idleReleaseMs?: number;
 }
 
 export interface HostOutcome {
@@ -45,6 +48,8 @@ export interface HostOutcome {
   timings: Omit<Timings, 'totalMs'>;
   /** image jobs: small JPEG data URL made by the host; text jobs: absent */
   thumbnail?: string;
+  /** image jobs: ask `thumbnail(thumbnailKey)` for it after the result is stored (off the result path) */
+  thumbnailKey?: number;
   imageSize?: { width: number; height: number };
   /** text jobs */
   text?: { snippet: string; tokenCount: number; truncated: boolean; charsTruncated: boolean; inputChars: number };
@@ -54,6 +59,8 @@ export interface HostOutcome {
 export interface ModelHostApi {
   classifyImage(job: ImageJob): Promise<HostOutcome>;
   classifyText(job: TextJob): Promise<HostOutcome>;
+  /** The thumbnail of the image classified with that key, once; undefined when it is gone. */
+  thumbnail(key: number): Promise<string | undefined>;
 }
 
 export interface LoadProgress {
@@ -64,6 +71,8 @@ export interface LoadProgress {
 /** What extension pages (popup, offscreen, test page) may ask the background. */
 export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
+  /** Chrome: the offscreen document has been idle for the user's idle-release period. */
+  hostIdle(): Promise<void>;
 }
 
 /** What the page offers (narrow: content scripts only answer the extension). */
@@ -138,6 +147,19 @@ export interface Settings {
   imageModel: string;
   textModel: string;
   backend: BackendSetting;
+  /**
+   * Minutes without a classification after which the loaded models are released (Chrome closes
+   * the offscreen document; Firefox disposes the models and backend memory). 0 = keep them.
+   * Absent = DEFAULT_IDLE_RELEASE_MINUTES.
+   */
+  idleReleaseMinutes?: number;
+}
+
+export const DEFAULT_IDLE_RELEASE_MINUTES = 5;
+
+/** The idle-release period of these settings in milliseconds (0 = never). */
+export function idleReleaseMs(s: Settings): number {
+  return Math.round((s.idleReleaseMinutes ?? DEFAULT_IDLE_RELEASE_MINUTES) * 60_000);
 }
 
 export interface ModelIndexEntry {
@@ -165,7 +187,8 @@ export function isSettings(v: unknown): v is Settings {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Record<string, unknown>;
   return typeof s.imageModel === 'string' && typeof s.textModel === 'string' &&
-    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend);
+    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend) &&
+    (s.idleReleaseMinutes === undefined || (typeof s.idleReleaseMinutes === 'number' && Number.isFinite(s.idleReleaseMinutes) && s.idleReleaseMinutes >= 0));
 }
 
 /** Validates a content script's capture reply (types don't exist on the wire, STYLE §4). */
