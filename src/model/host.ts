@@ -35,6 +35,19 @@ interface LoadedModel {
   loadMs: number;
 }
 
+export interface HostDiagnostics {
+  backend: BackendName | null;
+  /** threads of the wasm backend (0: not started) */
+  wasmThreads: number;
+  singleThreadReason: string | null;
+  crossOriginIsolated: boolean;
+  logicalCores: number;
+  wasmHeapBytes: number;
+  models: string[];
+  /** idle releases so far */
+  releases: number;
+}
+
 const now = (): number => performance.now();
 
 export class ModelHost implements ModelHostApi {
@@ -79,15 +92,24 @@ export class ModelHost implements ModelHostApi {
   }
 
   /** For tests and the bench: backend in use, wasm threads, loaded models, idle releases so far. */
-  diagnostics(): { backend: BackendName | null; wasmThreads: number; singleThreadReason: string | null; wasmHeapBytes: number; models: string[]; releases: number } {
+  diagnostics(): HostDiagnostics {
     const w = wasmThreading();
-    return { backend: this.backend, wasmThreads: w.threads, singleThreadReason: w.reason, wasmHeapBytes: wasmHeapBytes(), models: [...this.models.keys()], releases: this.releases };
+    return {
+      backend: this.backend,
+      wasmThreads: w.threads,
+      singleThreadReason: w.reason,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      logicalCores: typeof navigator === 'object' ? navigator.hardwareConcurrency : 1,
+      wasmHeapBytes: wasmHeapBytes(),
+      models: [...this.models.keys()],
+      releases: this.releases,
+    };
   }
 
   /** Bench and tests: the wasm thread count for the next start; releases what is loaded now. */
   async useWasmThreads(n: number): Promise<void> {
-    await this.release();
     setWasmThreads(n);
+    await this.release();
   }
 
   /** Disposes every model and the backends' memory; the next job starts cold. */
@@ -97,7 +119,7 @@ export class ModelHost implements ModelHostApi {
       this.models.clear();
       for (const p of loaded) await p.then((m) => m.model.dispose(), () => undefined);
       this.dropKeptImage();
-      releaseBackends();
+      await releaseBackends();
       this.backend = null;
       this.backendSetting = null;
       this.releases++;
