@@ -7,7 +7,7 @@
 import * as tf from './tf';
 import { configureTf, loadGraphModel, loadLayersModel, releaseBackends, setWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
 import { selectBackend } from './backend';
-import { imageTensor, predictScores, textTensor, warmUp, type Predictor } from './inference';
+import { imageTensor, predictScores, textTensor, type Predictor } from './inference';
 import { decodeImage, fetchImage, thumbnail, toInputPixels, type DecodedImage } from './image';
 import { AppError } from '../shared/errors';
 import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/metadata';
@@ -230,12 +230,9 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
-    try {
-      await warmUp(model, meta);
-    } catch (e) {
-      model.dispose();
-      throw new AppError('model-load-failed', `${modelPath}: warm-up failed (${(e as Error).message})`);
-    }
+    // No separate warm-up: the job that loaded the model predicts right away, and that first
+    // prediction is the warm-up (one MobileNetV2 inference less on every cold start); a failure
+    // there is reported as a load failure (firstPrediction).
     this.opts.onProgress?.({ model: name, fraction: 1 });
     return { meta, model, wordIndex, loadMs: now() - t0 };
   }
@@ -271,21 +268,43 @@ export class ModelHost implements ModelHostApi {
     return { backend, m, modelLoadMs: wasLoaded ? 0 : now() - tLoad };
   }
 
-  private async runImage(job: ImageJob): Promise<HostOutcome> {
-    const { backend, m, modelLoadMs } = await this.prepare(job, 'image');
-    const pre = m.meta.image;
-    if (!pre) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
+  /** A model's first prediction is its warm-up: when it fails, the model failed to load. */
+  private firstPrediction(job: ImageJob | TextJob, loadedNow: boolean, p: Promise<HostOutcome['scores']>): Promise<HostOutcome['scores']> {
+    return loadedNow ? p.catch((e: unknown) => Promise.reject(e instanceof AppError ? e : new AppError('model-load-failed', `models/${job.model}/: the first prediction failed (${(e as Error).message})`))) : p;
+  }
 
+  private async runImage(job: ImageJob): Promise<HostOutcome> {
+    // The image is fetched and decoded while the backend starts and the model loads (cold start).
     const t0 = now();
-    const blob = await fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000);
-    const img = await decodeImage(blob);
+    let acquireMs = 0;
+    const acquired = fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000)
+      .then(decodeImage)
+      .then((img) => {
+        acquireMs = now() - t0;
+        return img;
+      });
+    acquired.catch(() => undefined); // awaited below; this only keeps an early failure from being reported as unhandled
+    let prepared: Awaited<ReturnType<ModelHost['prepare']>>;
+    try {
+      prepared = await this.prepare(job, 'image');
+    } catch (e) {
+      void acquired.then((img) => img.close(), () => undefined);
+      throw e;
+    }
+    const { backend, m, modelLoadMs } = prepared;
+    const pre = m.meta.image;
+    if (!pre) {
+      void acquired.then((img) => img.close(), () => undefined);
+      throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
+    }
+    const img = await acquired;
     const t1 = now();
     let keep = false;
     try {
       const px = toInputPixels(img, pre);
       const input = imageTensor(px, pre);
       const t2 = now();
-      const scores = await predictScores(m.model, input, m.meta);
+      const scores = await this.firstPrediction(job, modelLoadMs > 0, predictScores(m.model, input, m.meta));
       const t3 = now();
       // The thumbnail is not needed for the result: it is made when the background asks for it.
       this.dropKeptImage();
@@ -296,7 +315,8 @@ export class ModelHost implements ModelHostApi {
         backend,
         thumbnailKey: this.kept.key,
         imageSize: { width: img.width, height: img.height },
-        timings: { acquireMs: t1 - t0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
+        // acquireMs: fetch + decode, which on a cold start ran beside the model load
+        timings: { acquireMs, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
       };
     } finally {
       if (!keep) img.close();
@@ -312,7 +332,7 @@ export class ModelHost implements ModelHostApi {
     const enc = encodeText(job.text, pre, m.wordIndex);
     const input = textTensor(enc.ids);
     const t2 = now();
-    const scores = await predictScores(m.model, input, m.meta);
+    const scores = await this.firstPrediction(job, modelLoadMs > 0, predictScores(m.model, input, m.meta));
     const t3 = now();
     return {
       scores,

@@ -1,4 +1,4 @@
-import { isRestrictedPage, isRpcRequest, isSettings, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { DEFAULT_IDLE_RELEASE_MINUTES, idleReleaseMs, isRestrictedPage, isRpcRequest, isSettings, parseCapturedImage, snippet } from '../../../src/shared/protocol';
 import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
 import { badgeColor, badgeText } from '../../../src/shared/badge';
 
@@ -59,5 +59,22 @@ describe('badge', () => {
   it('colors are stable per label index', () => {
     expect(badgeColor(0)).toBe(badgeColor(8));
     expect(badgeColor(1)).not.toBe(badgeColor(0));
+  });
+});
+
+describe('idle release setting', () => {
+  const base = { imageModel: 'a', textModel: 'b', backend: 'auto' as const };
+  it('accepts settings without it (older stored settings) and defaults to 5 minutes', () => {
+    expect(isSettings(base)).toBe(true);
+    expect(DEFAULT_IDLE_RELEASE_MINUTES).toBe(5);
+    expect(idleReleaseMs(base)).toBe(300_000);
+  });
+  it('takes fractional minutes and 0 (never)', () => {
+    expect(isSettings({ ...base, idleReleaseMinutes: 0.5 })).toBe(true);
+    expect(idleReleaseMs({ ...base, idleReleaseMinutes: 0.5 })).toBe(30_000);
+    expect(idleReleaseMs({ ...base, idleReleaseMinutes: 0 })).toBe(0);
+  });
+  it('refuses negative, non-finite and non-numeric values', () => {
+    for (const v of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5', null]) expect(isSettings({ ...base, idleReleaseMinutes: v })).toBe(false);
   });
 });
