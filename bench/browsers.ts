@@ -18,6 +18,8 @@ export interface StoredResult {
 export interface Click {
   /** click fired → result stored (storage.session `job` turns 'done') */
   ms: number;
+  /** when the click was fired (epoch ms, performance.timeOrigin + now) */
+  firedAt: number;
   phase: string;
   error?: { code: string; message: string };
   result?: StoredResult;
@@ -65,7 +67,7 @@ function clickInBrowser(api: 'chrome' | 'browser', info: Record<string, unknown>
           const ms = performance.now() - t0;
           ext.storage.onChanged.removeListener(listener);
           clearTimeout(timer);
-          resolve({ ms, phase: j.phase, error: j.error, result: j.result });
+          resolve({ ms, firedAt: performance.timeOrigin + t0, phase: j.phase, error: j.error, result: j.result });
         };
         const timer = setTimeout(() => {
           ext.storage.onChanged.removeListener(listener);

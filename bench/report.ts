@@ -15,6 +15,8 @@ function browserRows(r: BrowserResults): string[] {
   const row = (a: string, b: string, c = ''): void => void rows.push(`| ${r.browser} | ${a} | ${b} | ${c} |`);
   const cold = r.coldStart.runs;
   row('cold start: first click → result (median)', ms(r.coldStart.medianMs), `${cold.map((c) => c.clickToResultMs).join(' / ')} ms; model load + warm-up ${cold.map((c) => c.modelLoadMs).join(' / ')} ms; ${cold[0]?.backend ?? '?'} × ${cold[0]?.wasmThreads ?? '?'} thread(s); load avg ${cold.map((c) => c.loadAvg).join(' / ')}`);
+  const prof = cold.find((c) => c.profile)?.profile;
+  if (prof) row('… where the cold click went (first fresh profile)', '', Object.entries(prof).map(([k, v]) => `${k} ${v} ms`).join('; '));
   row('warm click → result', st(r.warm.clickToResult), `inference in those clicks ${ms(r.warm.inference.median)}; ${r.warm.backend} × ${r.warm.wasmThreads} thread(s)`);
   if (r.threads && !('error' in r.threads)) {
     row('warm inference, wasm 2 threads', st(r.threads.two.inference), `host call ${ms(r.threads.two.call.median)}; threads reported ${r.threads.two.wasmThreads}`);

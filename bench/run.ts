@@ -148,6 +148,31 @@ interface ColdRun {
   wasmThreads: number;
   popupFcpMs?: number;
   loadAvg: number;
+  /** where the cold click's time went (ms) */
+  profile: Record<string, number> | null;
+}
+
+/** Splits a cold click into its parts from the host's startup record (see HostDiagnostics.startup). */
+function coldProfile(c: Click & { result: NonNullable<Click['result']> }, d: HostDiagnostics | null, browser: Session['name']): Record<string, number> | null {
+  if (!d) return null;
+  const st = d.startup;
+  const r = (x: number): number => Math.round(x);
+  const t = c.result.timings;
+  const parts: Record<string, number> =
+    browser === 'chromium'
+      ? {
+          'click → offscreen document created (service worker, new renderer)': r(st.timeOrigin - c.firedAt),
+          'document load + offscreen.js evaluation (TF.js, host ready)': r(st.hostCreatedAt),
+          'message to the host': r(st.firstJobAt - st.hostCreatedAt),
+        }
+      : {};
+  parts['backend start (probe + wasm init)'] = r(st.backendStartMs);
+  parts['model fetch + parse + weights'] = r(st.modelLoadMs);
+  parts['first inference (= warm-up)'] = r(t.inferenceMs);
+  parts['image preprocessing'] = r(t.preprocessMs);
+  const known = Object.values(parts).reduce((a, b) => a + b, 0);
+  parts['rest (storage, messaging, waiting for the image)'] = r(c.ms - known);
+  return parts;
 }
 
 /** Resident memory before the first click, with a model loaded, and after the idle release. */
@@ -200,6 +225,7 @@ async function coldRun(open: () => Promise<Session>, server: Server, memory: boo
       wasmThreads: diag?.wasmThreads ?? 0,
       popupFcpMs,
       loadAvg,
+      profile: coldProfile(first, diag, sess.name),
     };
     if (!memory) return { cold, version: sess.version };
     await sleep(1500);

@@ -46,6 +46,8 @@ export interface HostDiagnostics {
   models: string[];
   /** idle releases so far */
   releases: number;
+  /** where the first job's time went (ms; times are on this context's performance clock) */
+  startup: { timeOrigin: number; hostCreatedAt: number; firstJobAt: number; backendStartMs: number; modelLoadMs: number };
 }
 
 const now = (): number => performance.now();
@@ -61,6 +63,7 @@ export class ModelHost implements ModelHostApi {
   private kept: { key: number; img: DecodedImage } | null = null;
   private nextKey = 1;
   private releases = 0;
+  private startup = { timeOrigin: performance.timeOrigin, hostCreatedAt: now(), firstJobAt: 0, backendStartMs: 0, modelLoadMs: 0 };
 
   constructor(private readonly opts: HostOptions) {
     configureTf(opts.baseUrl);
@@ -103,6 +106,7 @@ export class ModelHost implements ModelHostApi {
       wasmHeapBytes: wasmHeapBytes(),
       models: [...this.models.keys()],
       releases: this.releases,
+      startup: { ...this.startup },
     };
   }
 
@@ -134,6 +138,7 @@ export class ModelHost implements ModelHostApi {
   /** One job at a time; after the last one, the idle timer (if the job asked for one) restarts. */
   private exclusive<T>(fn: () => Promise<T>, idleReleaseMs?: number): Promise<T> {
     clearTimeout(this.idleTimer);
+    this.startup.firstJobAt ||= now();
     this.pending++;
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
@@ -152,7 +157,9 @@ export class ModelHost implements ModelHostApi {
 
   private async ensureBackend(setting: BackendSetting): Promise<BackendName> {
     if (this.backend && this.backendSetting === setting && tf.getBackend() === this.backend) return this.backend;
+    const t0 = now();
     const chosen = await selectBackend(setting);
+    this.startup.backendStartMs ||= now() - t0;
     if (chosen !== this.backend) {
       // Weights live in the backend that loaded them: drop models loaded on another backend.
       for (const p of this.models.values()) p.then((m) => m.model.dispose(), () => undefined);
@@ -265,7 +272,9 @@ export class ModelHost implements ModelHostApi {
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
     const m = await this.model(job.model, task);
-    return { backend, m, modelLoadMs: wasLoaded ? 0 : now() - tLoad };
+    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    this.startup.modelLoadMs ||= modelLoadMs;
+    return { backend, m, modelLoadMs };
   }
 
   /** A model's first prediction is its warm-up: when it fails, the model failed to load. */

@@ -12,6 +12,7 @@ import threadedSimdFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-bac
 import singleThreadFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { BackendWasmModule, WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
 import { registerTensorLensLayers } from './layers/gru-reset-after';
+import { withTimeout } from '../shared/errors';
 
 // Named re-exports (not the namespace object), so webpack can drop the ops nobody uses.
 export {
@@ -124,14 +125,6 @@ async function withLogicalCores<T>(cores: number, start: () => Promise<T>): Prom
   }
 }
 
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Threaded SIMD when the context is cross-origin isolated (SharedArrayBuffer can be posted) and
  * the threaded module starts in time; otherwise single-threaded (SIMD when supported).
@@ -142,7 +135,7 @@ async function createWasmBackend(): Promise<BackendWasm> {
   if (simd && threads && wantedThreads > 1) {
     const pending = instantiate(threadedSimdFactory, WASM_FILES.threadedSimd, true);
     try {
-      const module = await withDeadline(pending, THREADED_INIT_TIMEOUT_MS);
+      const module = await withTimeout(pending, THREADED_INIT_TIMEOUT_MS, 'starting threaded wasm');
       const backend = new BackendWasm(module);
       trimIdleWorkers(module);
       return backend;
