@@ -188,8 +188,12 @@ export class ModelHost implements ModelHostApi {
       throw missing;
     }
     if (!res.ok) throw missing;
+    // Firefox answers a missing moz-extension:// file with 200 and then fails reading the body.
+    const text = await res.text().catch(() => {
+      throw missing;
+    });
     try {
-      return await res.json();
+      return JSON.parse(text) as unknown;
     } catch {
       throw new AppError('model-load-failed', `${path} is not valid JSON`);
     }
@@ -255,7 +259,10 @@ export class ModelHost implements ModelHostApi {
       const paths = Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : [];
       let have = 0;
       for (const p of paths) {
-        const bytes = await fetch(this.opts.baseUrl + dir + p).then((r) => (r.ok ? r.arrayBuffer().then((b) => b.byteLength) : null), () => null);
+        // .catch, not a second then-argument: Firefox fails a missing file while reading the body
+        const bytes = await fetch(this.opts.baseUrl + dir + p)
+          .then((r) => (r.ok ? r.arrayBuffer().then((b) => b.byteLength) : null))
+          .catch(() => null);
         if (bytes === null) return `${dir}${p} is missing`;
         have += bytes;
       }

@@ -1,7 +1,8 @@
 /**
  * Shared e2e harness: builds the test extension when dist/test-* is missing or stale, serves
- * test pages and real photographs from two local origins (127.0.0.1 and localhost on different
- * ports, so one is cross-origin), and launches Debian Chromium / Firefox ESR with the extension.
+ * test pages, real photographs and generated bad images from two local origins (127.0.0.1 and
+ * localhost on different ports, so one is cross-origin) and logs every request they get, starts
+ * Xvfb for Firefox WebGL, and reads the popup. The per-browser drivers are in drivers.ts.
  * Everything waits on conditions (waitForFunction), never on fixed sleeps.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +11,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { hugePngBytes, makeAnimatedGif, makeCorruptJpeg, makePng } from './images';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
@@ -63,8 +65,13 @@ export interface Servers {
   main: string;
   /** a different origin serving the same files (cross-origin images) */
   other: string;
+  /** every request path (with query) received by either origin, in order */
+  hits: string[];
   close(): Promise<void>;
 }
+
+/** 1 MB of prose (≈ 1,048,576 characters) for the long-selection scenario. */
+export const MEGABYTE_TEXT = 'The quick brown fox jumps over the lazy dog while the free prize offer waits. '.repeat(13_500).slice(0, 1_048_576);
 
 const SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="160" viewBox="0 0 200 160">
 <rect width="200" height="160" fill="#fff"/><circle cx="100" cy="80" r="50" fill="none" stroke="#000" stroke-width="4"/>
@@ -113,12 +120,25 @@ export function selectContents(page: Page, selector: string): Promise<string> {
 export const privateImage = { refused: 0, served: 0 };
 const SESSION_COOKIE = 'tl_session=ok';
 
-function handler(otherOrigin: () => string): http.RequestListener {
+function handler(otherOrigin: () => string, hits: string[]): http.RequestListener {
+  const gif = makeAnimatedGif(48, 48);
+  const onePx = makePng(1, 1, () => [200, 40, 40]);
+  const corrupt = makeCorruptJpeg();
+  const bad: Record<string, [string, () => Buffer | string]> = {
+    '/bad/corrupt.jpg': ['image/jpeg', () => corrupt],
+    '/bad/1x1.png': ['image/png', () => onePx],
+    '/bad/huge.png': ['image/png', hugePngBytes],
+    '/bad/drawing.svg': ['image/svg+xml', () => SVG],
+    '/bad/anim.gif': ['image/gif', () => gif],
+  };
   return (req, res) => {
+    hits.push(req.url ?? '/');
     const url = new URL(req.url ?? '/', 'http://x');
     const send = sender(res);
     if (serveFixtureImage(url.pathname, send)) return;
     if (url.pathname === '/drawing.svg') return send(200, 'image/svg+xml', SVG);
+    const generated = bad[url.pathname];
+    if (generated) return send(200, generated[0], generated[1]());
     if (url.pathname === '/not-an-image.jpg') return send(200, 'image/jpeg', '<html>this is not a picture</html>');
     if (url.pathname === '/huge.jpg') {
       // Declares 60 MB; the extension must refuse it before downloading (image-too-large).
@@ -170,7 +190,7 @@ function handler(otherOrigin: () => string): http.RequestListener {
 </script>`));
     }
     if (url.pathname === '/text.html') {
-      return send(200, 'text/html', page('text', `<p id="spam">${TEXTS?.spam ?? ''}</p><p id="ham">${TEXTS?.ham ?? ''}</p><p id="long">${'Lorem ipsum dolor sit amet. '.repeat(400)}</p>`));
+      return send(200, 'text/html', page('text', `<p id="spam">${TEXTS?.spam ?? ''}</p><p id="ham">${TEXTS?.ham ?? ''}</p><p id="long">${'Lorem ipsum dolor sit amet. '.repeat(400)}</p><p id="mega">${MEGABYTE_TEXT}</p>`));
     }
     return send(404, 'text/plain', 'not found');
   };
@@ -183,13 +203,15 @@ function listen(server: http.Server, host: string): Promise<string> {
 export async function startServers(): Promise<Servers> {
   let other = '';
   let main = '';
-  const a = http.createServer(handler(() => other));
-  const b = http.createServer(handler(() => main));
+  const hits: string[] = [];
+  const a = http.createServer(handler(() => other, hits));
+  const b = http.createServer(handler(() => main, hits));
   main = await listen(a, '127.0.0.1');
   other = await listen(b, 'localhost');
   return {
     main,
     other,
+    hits,
     close: () => Promise.all([a, b].map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }))).then(() => undefined),
   };
 }
@@ -222,39 +244,6 @@ export async function ensureDisplay(): Promise<{ env: NodeJS.ProcessEnv; stop():
 
 export const tmpProfile = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'tensorlens-e2e-'));
 
-export interface ChromeSession {
-  browser: Browser;
-  extensionId: string;
-  worker(): Promise<WebWorker>;
-}
-
-export async function launchChrome(ext = distDir('chrome')): Promise<ChromeSession> {
-  const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    enableExtensions: [ext],
-    pipe: true,
-    userDataDir: tmpProfile(),
-    args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--disable-dev-shm-usage', '--no-first-run'],
-  });
-  const sw = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'), { timeout: 30_000 });
-  const extensionId = new URL(sw.url()).host;
-  const worker = async (): Promise<WebWorker> => {
-    const t = await browser.waitForTarget((x) => x.type() === 'service_worker' && x.url() === `chrome-extension://${extensionId}/background.js`, { timeout: 30_000 });
-    const w = await t.worker();
-    if (!w) throw new Error('service worker target has no worker');
-    return w;
-  };
-  return { browser, extensionId, worker };
-}
-
-export interface FirefoxSession {
-  browser: Browser;
-  /** the extension's own test page (test build only); browser.* APIs are available in it */
-  testPage: Page;
-  stop(): Promise<void>;
-}
-
 /** Finds a page by its real location (BiDi reports about:blank for extension tabs). */
 export async function findPage(browser: Browser, suffix: string, timeoutMs = 30_000): Promise<Page> {
   const deadline = Date.now() + timeoutMs;
@@ -266,28 +255,6 @@ export async function findPage(browser: Browser, suffix: string, timeoutMs = 30_
     if (Date.now() > deadline) throw new Error(`no page ending in ${suffix}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-export async function launchFirefox(): Promise<FirefoxSession> {
-  const display = await ensureDisplay();
-  const browser = await puppeteer.launch({
-    browser: 'firefox',
-    executablePath: FIREFOX,
-    headless: true,
-    userDataDir: tmpProfile(),
-    env: display.env,
-    extraPrefsFirefox: { 'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }) },
-  });
-  await browser.installExtension(distDir('firefox'));
-  const testPage = await findPage(browser, '/test.html');
-  return {
-    browser,
-    testPage,
-    stop: async () => {
-      await browser.close();
-      display.stop();
-    },
-  };
 }
 
 // ---------- popup helpers ----------
@@ -338,4 +305,31 @@ export function recordTiming(browser: string, name: string, clickToPopupMs: numb
   fs.writeFileSync(file, JSON.stringify(all, null, 2));
   // eslint-disable-next-line no-console -- the timings are part of the test report
   console.log(`[timing] ${browser} ${name}: click→popup ${Math.round(clickToPopupMs)} ms (background total ${Math.round(totalMs)} ms)`);
+}
+
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise<never>((_, rej) => { timer = setTimeout(() => rej(new Error(what)), ms); })]).finally(() => clearTimeout(timer));
+}
+
+/** A tab as the extension sees it. */
+export interface TabRef {
+  id: number;
+  url: string;
+}
+
+/** The job state the background keeps in storage.session. */
+export interface StoredJob {
+  id: string;
+  phase: string;
+  error?: { code: string; message: string };
+  result?: { scores: { label: string; probability: number }[]; sourceUrl?: string; text?: { truncated: boolean; charsTruncated: boolean; inputChars: number } };
+}
+
+/** One entry of the history in storage.local (newest first). */
+export interface HistoryEntry {
+  id: string;
+  sourceUrl?: string;
+  createdAt: number;
+  scores: { label: string }[];
 }

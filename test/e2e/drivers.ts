@@ -1,0 +1,263 @@
+/**
+ * One driver per browser: the only place the suite differs between Chromium and Firefox. A
+ * scenario (scenarios/*.ts) talks to the extension only through this interface, so it is
+ * written once and runs in both browsers.
+ *
+ * - Chromium: clicks go through the real context-menu listener
+ *   (chrome.contextMenus.onClicked.dispatch in the service worker); extension code runs in the
+ *   service worker; the model lives in the offscreen document.
+ * - Firefox: WebDriver BiDi cannot open moz-extension:// pages, so the test build opens its own
+ *   test page (test/e2e/extension/test.html); extension code runs there and clicks reach the
+ *   background page's real menu handler through a test-build message (testMenuClick), since
+ *   Firefox has no onClicked.dispatch. The model lives in the background page.
+ */
+import * as fs from 'node:fs';
+import type { Browser, CDPSession, Page } from 'puppeteer-core';
+import puppeteer from 'puppeteer-core';
+import {
+  FIREFOX,
+  FIREFOX_ID,
+  FIREFOX_UUID,
+  ensureDisplay,
+  findPage,
+  tmpProfile,
+  withDeadline,
+  type HistoryEntry,
+  type StoredJob,
+  type TabRef,
+} from './harness';
+import { launchChromeWith, offscreenMemory, stopServiceWorker, type ChromeFaultSession } from './fault-helpers';
+
+export type BrowserName = 'chromium' | 'firefox';
+
+export interface Memory {
+  numTensors: number;
+  numBytes: number;
+}
+
+/** The browser's extension API inside an extension context (`chrome` / `browser`), loosely typed. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the real API types live in the browser, not in Node
+export type ExtApi = any;
+
+export interface Driver {
+  readonly name: BrowserName;
+  readonly browser: Browser;
+  /** chrome-extension://<id> or moz-extension://<uuid> */
+  readonly origin: string;
+  /** a page extensions may not read, and a store page (both give page-not-allowed) */
+  readonly restrictedUrl: string;
+  readonly storeUrl: string;
+  /** WebGL works here (Chromium: SwiftShader; Firefox: only with an X display) */
+  readonly hasWebgl: boolean;
+  /** Opens an extension page (e.g. 'popup.html') in a new tab. */
+  openExtensionPage(file: string): Promise<Page>;
+  /**
+   * Runs `fn(api, ...args)` in an extension context: the service worker (Chromium) or the test
+   * page (Firefox). `fn` is serialised, so it may use only its arguments.
+   */
+  ext<T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T>;
+  /** The tab of `page` as the extension sees it (for pages whose URL is hidden: the newest such tab). */
+  tabOf(page: Page): Promise<TabRef>;
+  /** Runs the real menu handler once per `info`, without waiting for the outcomes. */
+  menuClick(tab: TabRef, infos: Record<string, unknown>[]): Promise<void>;
+  /** The job (storage.session) and history (storage.local). */
+  state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
+  /** tf.memory() where the model lives. */
+  memory(): Promise<Memory>;
+  /** Every request the extension's own contexts make from now until stop(). */
+  recordRequests(): Promise<{ urls: string[]; stop(): Promise<void> }>;
+  /** An id of the running background instance (created on first call); a restarted background has a new one. */
+  backgroundGeneration(): Promise<string>;
+  /** Stops the background the way the browser does when it is idle; resolves once it is gone. */
+  suspendBackground(popup: Page): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Serialises `fn` and its JSON arguments into one expression for an extension context. */
+function extExpression(fn: (...a: never[]) => unknown, args: unknown[]): string {
+  return `(${fn.toString()})(typeof browser !== 'undefined' ? browser : chrome, ...${JSON.stringify(args)})`;
+}
+
+/** The newest tab whose URL the extension may not see (Chrome hides chrome://, Firefox about:). */
+function findTab(tabs: { id?: number; url?: string }[], url: string, hiddenOk: boolean): TabRef {
+  const t = tabs.find((x) => x.url === url) ?? (hiddenOk ? tabs.filter((x) => !x.url).sort((a, b) => (b.id ?? 0) - (a.id ?? 0))[0] : undefined);
+  if (t?.id === undefined) throw new Error(`no tab for ${url}`);
+  return { id: t.id, url };
+}
+
+const isWebUrl = (u: string): boolean => /^(https?|file):/.test(u);
+
+type Ext = Driver['ext'];
+
+async function tabOf(ext: Ext, page: Page): Promise<TabRef> {
+  const url = page.url();
+  const tabs = await ext((api) => api.tabs.query({}) as Promise<{ id?: number; url?: string }[]>);
+  return findTab(tabs, url, !isWebUrl(url));
+}
+
+const state = (ext: Ext): ReturnType<Driver['state']> =>
+  ext(async (api) => ({
+    job: (await api.storage.session.get('job')).job as StoredJob | undefined,
+    history: ((await api.storage.local.get('history')).history as HistoryEntry[] | undefined) ?? [],
+  }));
+
+// ---------- Chromium ----------
+
+export async function chromiumDriver(extensionDir: string): Promise<Driver> {
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir);
+  const origin = `chrome-extension://${s.extensionId}`;
+  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
+    (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
+  return {
+    name: 'chromium',
+    browser: s.browser,
+    origin,
+    restrictedUrl: 'chrome://version/',
+    storeUrl: 'https://chromewebstore.google.com/detail/tensorlens/abcdefghijklmnop',
+    hasWebgl: true,
+    async openExtensionPage(file) {
+      const p = await s.browser.newPage();
+      await p.goto(`${origin}/${file}`);
+      return p;
+    },
+    ext,
+    tabOf: (page) => tabOf(ext, page),
+    async menuClick(tab, infos) {
+      await ext((api, t: TabRef, list: Record<string, unknown>[]) => {
+        for (const info of list) api.contextMenus.onClicked.dispatch(info, t);
+      }, tab, infos);
+    },
+    state: () => state(ext),
+    memory: () => offscreenMemory(s),
+    async recordRequests() {
+      const urls: string[] = [];
+      const sessions: CDPSession[] = [];
+      const targets = [
+        await s.browser.waitForTarget((t) => t.url() === s.swUrl && t.type() === 'service_worker'),
+        await s.browser.waitForTarget((t) => t.url() === `${origin}/offscreen.html`),
+      ];
+      for (const t of targets) {
+        const cdp = await t.createCDPSession();
+        cdp.on('Network.requestWillBeSent', (e: { request: { url: string } }) => urls.push(e.request.url));
+        await cdp.send('Network.enable');
+        sessions.push(cdp);
+      }
+      return { urls, stop: async () => void (await Promise.all(sessions.map((c) => c.detach().catch(() => undefined)))) };
+    },
+    backgroundGeneration: () => ext(() => ((self as unknown as { e2eGeneration?: string }).e2eGeneration ??= Math.random().toString(36).slice(2))),
+    suspendBackground: (popup) => stopServiceWorker(s, popup),
+    close: () => s.close(),
+  };
+}
+
+// ---------- Firefox ----------
+
+/**
+ * Firefox suspends an idle background page after extensions.background.idle.timeout (30 s). The
+ * driver keeps it awake with a message every 500 ms (as a user's activity would) except while a
+ * scenario suspends it. A shorter timeout is no use: Firefox also stops a background page whose
+ * process is busy that long (a cpu-backend inference under load), so it would kill real jobs.
+ */
+const IDLE_TIMEOUT_MS = 30_000;
+
+export async function firefoxDriver(extensionDir: string): Promise<Driver> {
+  const display = await ensureDisplay();
+  const profile = tmpProfile();
+  const browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: FIREFOX,
+    headless: true,
+    userDataDir: profile,
+    env: display.env,
+    extraPrefsFirefox: {
+      'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
+    },
+  });
+  await browser.installExtension(extensionDir);
+  const origin = `moz-extension://${FIREFOX_UUID}`;
+  const testPage = await findPage(browser, '/test.html');
+  const ext = <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
+    testPage.evaluate(extExpression(fn, args)) as Promise<T>;
+  /** A test-build method of the background page (src/background/main.firefox.ts). */
+  const testCall = async <T>(method: string, ...args: unknown[]): Promise<T> => {
+    const r = await ext((api, m: string, a: unknown[]) => api.runtime.sendMessage({ target: 'background', method: m, args: a }), method, args);
+    const reply = r as { ok?: boolean; value?: T; message?: string };
+    if (!reply?.ok) throw new Error(`${method} failed: ${reply?.message ?? JSON.stringify(r)}`);
+    return reply.value as T;
+  };
+  const keepAwake = (on: boolean): Promise<void> =>
+    ext((api, awake: boolean) => {
+      const w = window as unknown as { e2eKeepAwake?: ReturnType<typeof setInterval> };
+      clearInterval(w.e2eKeepAwake);
+      if (awake) w.e2eKeepAwake = setInterval(() => void api.runtime.sendMessage({ target: 'background', method: 'keep-awake', args: [] }).catch(() => undefined), 500);
+    }, on);
+  await keepAwake(true);
+  /** The background page's window if it is running (does not wake it). */
+  const running = (): Promise<boolean> => ext((api) => api.extension.getBackgroundPage() !== null);
+  return {
+    name: 'firefox',
+    browser,
+    origin,
+    // BiDi cannot open about:robots and extensions may not; a new tab's about:blank is just as closed
+    restrictedUrl: 'about:blank',
+    storeUrl: 'https://addons.mozilla.org/firefox/addon/tensorlens/',
+    hasWebgl: Boolean(display.env.DISPLAY),
+    async openExtensionPage(file) {
+      await ext((api, f: string) => api.tabs.create({ url: api.runtime.getURL(f), active: false }).then(() => undefined), file);
+      return findPage(browser, `/${file}`);
+    },
+    ext,
+    tabOf: (page) => tabOf(ext, page),
+    async menuClick(tab, infos) {
+      await ext(
+        (api, t: TabRef, list: Record<string, unknown>[]) => {
+          // Not awaited: the suite watches the popup and storage, as a user would.
+          for (const info of list) void api.runtime.sendMessage({ target: 'background', method: 'testMenuClick', args: [info, t] });
+        },
+        tab,
+        infos,
+      );
+    },
+    state: () => state(ext),
+    async memory() {
+      const m = await testCall<Memory | null>('testMemory');
+      return m ?? { numTensors: 0, numBytes: 0 };
+    },
+    async recordRequests() {
+      // The model and every fetch live in the background page: its resource timing lists them all.
+      await ext(async (api) => (await api.runtime.getBackgroundPage()).performance.clearResourceTimings());
+      const urls: string[] = [];
+      return {
+        urls,
+        stop: async () => {
+          const names = await ext(async (api) => ((await api.runtime.getBackgroundPage()).performance.getEntriesByType('resource') as { name: string }[]).map((e) => e.name));
+          urls.push(...names);
+        },
+      };
+    },
+    backgroundGeneration: () =>
+      ext(async (api) => {
+        const bg = (await api.runtime.getBackgroundPage()) as { e2eGeneration?: string };
+        return (bg.e2eGeneration ??= Math.random().toString(36).slice(2));
+      }),
+    async suspendBackground() {
+      await keepAwake(false);
+      try {
+        await withDeadline(
+          (async () => {
+            while (await running()) await new Promise((r) => setTimeout(r, 200));
+          })(),
+          IDLE_TIMEOUT_MS + 30_000,
+          'the background page was not suspended',
+        );
+      } finally {
+        await keepAwake(true);
+      }
+    },
+    close: async () => {
+      await browser.close();
+      display.stop();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * What a scenario is and what it gets: one browser (a Driver) with the test extension loaded,
+ * the local servers, a page of images, a page of text, the popup, and click helpers that go
+ * through the real menu handler and wait for the popup to show the outcome.
+ */
+import type { Page } from 'puppeteer-core';
+import type { BrowserName, Driver } from './drivers';
+import { DRAWING, readPopup, waitForOutcome, type PopupView, type Servers, type TabRef } from './harness';
+
+export interface Scenario {
+  name: string;
+  /** Browsers that lack what this scenario needs, with the reason (it becomes part of the test name). */
+  skip?: Partial<Record<BrowserName, string>>;
+  /** ms; default 180 s */
+  timeout?: number;
+  run(ctx: Ctx): Promise<void>;
+}
+
+export interface ClickOptions {
+  /** the page to click in (default: the image page) */
+  page?: Page;
+  /** right-click this element first, so the content script knows the target */
+  selector?: string;
+  /** the tab the menu handler gets (default: the page's tab) */
+  tab?: TabRef;
+  timeoutMs?: number;
+}
+
+export interface Ctx {
+  d: Driver;
+  srv: Servers;
+  /** images.html on srv.main */
+  page: Page;
+  /** text.html on srv.main */
+  textPage: Page;
+  popup: Page;
+  /** the job id the popup showed last; a click waits for a different one */
+  lastJob: string;
+  /** Right-clicks (optional), runs the menu handler, waits for the popup's outcome. */
+  click(info: Record<string, unknown>, opts?: ClickOptions): Promise<{ view: PopupView; ms: number }>;
+  clickImage(srcUrl: string): Promise<PopupView>;
+  /** Waits for the next outcome in the popup (after a click started some other way). */
+  outcome(timeoutMs?: number): Promise<PopupView>;
+  /** A normal classification that must still work after a fault. */
+  expectStillWorks(): Promise<void>;
+  /** currentSrc of an <img> in the image page */
+  srcOf(selector: string): Promise<string>;
+  /** URL of a fixture photo on the main origin */
+  img(name: string, query?: string): string;
+  /** Closes the popup and opens it again (ctx.popup is the new one). */
+  reopenPopup(): Promise<void>;
+  /** Sends the background a message from the popup: wakes it, and orders us after its pending work. */
+  wake(): Promise<void>;
+  /** Sets (or with null: removes, i.e. defaults) the settings in storage.local. */
+  setSettings(s: { imageModel: string; textModel: string; backend: string } | null): Promise<void>;
+}
+
+/** Dispatches a contextmenu event on `selector`, as a right-click would. */
+export function rightClick(p: Page, selector: string): Promise<void> {
+  return p.evaluate((sel: string) => {
+    const el = document.querySelector(sel) as HTMLElement;
+    const r = el.getBoundingClientRect();
+    el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 2 }));
+  }, selector);
+}
+
+export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
+  const page = await d.browser.newPage();
+  await page.goto(`${srv.main}/images.html`);
+  await page.waitForFunction(() => document.body.dataset.canvas === 'ready' && document.body.dataset.blob === 'ready', { timeout: 30_000, polling: 100 });
+  const textPage = await d.browser.newPage();
+  await textPage.goto(`${srv.main}/text.html`);
+  const openPopup = async (): Promise<Page> => {
+    const p = await d.openExtensionPage('popup.html');
+    await p.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 30_000, polling: 100 });
+    return p;
+  };
+  const popup = await openPopup();
+  const tabs = new Map<Page, TabRef>();
+
+  const ctx: Ctx = {
+    d,
+    srv,
+    page,
+    textPage,
+    popup,
+    lastJob: '',
+    async click(info, opts = {}) {
+      const p = opts.page ?? page;
+      if (opts.selector) await rightClick(p, opts.selector);
+      let tab = opts.tab ?? tabs.get(p);
+      if (!tab) {
+        tab = await d.tabOf(p);
+        if (p === page || p === textPage) tabs.set(p, tab);
+      }
+      const t0 = Date.now();
+      await d.menuClick(tab, [{ frameId: 0, editable: false, pageUrl: tab.url, ...info }]);
+      const view = await ctx.outcome(opts.timeoutMs);
+      return { view, ms: Date.now() - t0 };
+    },
+    async clickImage(srcUrl) {
+      return (await ctx.click({ menuItemId: 'tensorlens-classify-image', mediaType: 'image', srcUrl })).view;
+    },
+    async outcome(timeoutMs = 120_000) {
+      const view = await waitForOutcome(ctx.popup, ctx.lastJob, timeoutMs).catch(async (e: unknown) => {
+        // Say where it stuck: the popup's view and the stored job.
+        const job = await d.state().then((s) => JSON.stringify(s.job).slice(0, 500), (x: unknown) => String(x));
+        throw new Error(`${String(e)}; popup: ${JSON.stringify(await readPopup(ctx.popup).catch(() => null))}; stored job: ${job}`);
+      });
+      ctx.lastJob = view.jobId;
+      return view;
+    },
+    async expectStillWorks() {
+      const view = await ctx.clickImage(ctx.img(DRAWING.name, `?after=${Date.now()}`));
+      expect(view.phase).toBe('done');
+      expect(view.topLabel).toBe(DRAWING.expectedTop);
+    },
+    srcOf: (sel) => page.$eval(sel, (el) => (el as HTMLImageElement).currentSrc || (el as HTMLImageElement).src),
+    img: (name, query = '') => `${srv.main}/img/${name}.jpg${query}`,
+    async reopenPopup() {
+      await ctx.popup.close();
+      ctx.popup = await openPopup();
+    },
+    async wake() {
+      await ctx.popup.evaluate(() => {
+        type Api = { runtime: { sendMessage(m: unknown): Promise<unknown> } };
+        const g = globalThis as unknown as { browser?: Api; chrome?: Api };
+        return (g.browser ?? (g.chrome as Api)).runtime.sendMessage({ target: 'background', method: 'wake-up', args: [] }).catch(() => undefined);
+      });
+    },
+    async setSettings(s) {
+      await d.ext((api, v: typeof s) => (v ? api.storage.local.set({ settings: v }) : api.storage.local.remove('settings')), s);
+    },
+  };
+  return ctx;
+}

@@ -1,0 +1,10 @@
+/**
+ * THE scenario table: every e2e scenario, in the order they run, each run once per browser by
+ * e2e.test.ts. Order matters only where a scenario says so (the cold start is first). To add
+ * scenarios, see test/e2e/README.md.
+ */
+import type { Scenario } from '../scenario';
+import { classify } from './classify';
+import { faults } from './faults';
+
+export const SCENARIOS: Scenario[] = [...classify, ...faults];
