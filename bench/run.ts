@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Page } from 'puppeteer-core';
 import { DRAWING, IMAGES, MENU_IMAGE, PHOTO, ROOT, TEXTS, distDir, ensureTestBuild } from '../test/e2e/harness';
-import { chromeSession, firefoxSession, offscreenPage, type Click, type HostDiagnostics, type Session } from './browsers';
+import { openSession, type Click, type HostDiagnostics, type Session } from './browsers';
 import { snapshot, type MemorySnapshot, type ProcMemory } from './processes';
 import { renderMarkdown, writeDocs } from './report';
 import { median, stats, type Stats } from './stats';
@@ -498,7 +498,7 @@ export interface BrowserResults {
 }
 
 async function benchBrowser(name: 'chromium' | 'firefox', server: Server, models: { image: string; text: string | null }): Promise<BrowserResults> {
-  const open = name === 'chromium' ? chromeSession : firefoxSession;
+  const open = (): Promise<Session> => openSession(name);
   const loadStart = load();
   log(`${name}: cold starts (${COLD_LAUNCHES} fresh profiles; the first also measures memory and the idle release)…`);
   const cold: ColdRun[] = [];
@@ -529,7 +529,7 @@ async function benchBrowser(name: 'chromium' | 'firefox', server: Server, models
       memory,
     };
     if (name === 'chromium') {
-      const off = await offscreenPage(sess.browser);
+      const off = await (await sess.browser.waitForTarget((t) => t.url().endsWith('/offscreen.html'), { timeout: 30_000 })).asPage();
       const imageUrl = `${server.origin}/img/${PHOTO.name}.jpg`;
       log('chromium: wasm 2 threads vs 1 thread (interleaved)…');
       out.threads = await threadComparison(off, models.image, imageUrl).catch((e: Error) => ({ error: e.message }));

@@ -27,6 +27,7 @@ import {
   type TabRef,
 } from './harness';
 import { launchChromeWith, offscreenMemory, stopServiceWorker, type ChromeFaultSession } from './fault-helpers';
+import type { HostDiagnostics } from '../../src/model/host';
 
 export type BrowserName = 'chromium' | 'firefox';
 
@@ -64,6 +65,8 @@ export interface Driver {
   state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
   /** tf.memory() where the model lives. */
   memory(): Promise<Memory>;
+  /** The model host's diagnostics (backend, wasm threads, loaded models, idle releases); null when no host runs (Chromium: no offscreen document). */
+  hostDiagnostics(): Promise<HostDiagnostics | null>;
   /** Every request the extension's own contexts make from now until stop(). */
   recordRequests(): Promise<{ urls: string[]; stop(): Promise<void> }>;
   /** An id of the running background instance (created on first call); a restarted background has a new one. */
@@ -129,6 +132,12 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
     },
     state: () => state(ext),
     memory: () => offscreenMemory(s),
+    async hostDiagnostics() {
+      const t = s.browser.targets().find((x) => x.url() === `${origin}/offscreen.html`);
+      const p = await t?.asPage().catch(() => null);
+      if (!p) return null;
+      return p.evaluate(() => (globalThis as unknown as { tensorlensHost: { diagnostics(): HostDiagnostics } }).tensorlensHost.diagnostics()).catch(() => null);
+    },
     async recordRequests() {
       const urls: string[] = [];
       const sessions: CDPSession[] = [];
@@ -223,6 +232,7 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
       const m = await testCall<Memory | null>('testMemory');
       return m ?? { numTensors: 0, numBytes: 0 };
     },
+    hostDiagnostics: () => testCall<HostDiagnostics | null>('testDiagnostics'),
     async recordRequests() {
       // The model and every fetch live in the background page: its resource timing lists them all.
       await ext(async (api) => (await api.runtime.getBackgroundPage()).performance.clearResourceTimings());

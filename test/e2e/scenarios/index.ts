@@ -6,5 +6,6 @@
 import type { Scenario } from '../scenario';
 import { classify } from './classify';
 import { faults } from './faults';
+import { speed } from './speed';
 
-export const SCENARIOS: Scenario[] = [...classify, ...faults];
+export const SCENARIOS: Scenario[] = [...classify, ...faults, ...speed];
