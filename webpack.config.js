@@ -187,6 +187,8 @@ function config(browser, test) {
       new CopyPlugin({ patterns: copy }),
       new PackagePlugin(browser, test, outDir),
       new WasmWorkerPlugin(),
+      // the threaded glue and worker string: packaged files instead (scripts/build/wasm-unbundled.cjs)
+      new webpack.NormalModuleReplacementPlugin(/wasm-out[\\/]tfjs-backend-wasm-threaded-simd(\.worker)?\.js$/, path.join(ROOT, 'scripts/build/wasm-unbundled.cjs')),
     ],
   };
 }

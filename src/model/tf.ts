@@ -8,7 +8,6 @@ import { enableProdMode, engine, env, registerBackend, removeBackend, setBackend
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import threadedSimdFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js';
 import singleThreadFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { BackendWasmModule, WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
 import { registerTensorLensLayers } from './layers/gru-reset-after';
@@ -41,6 +40,23 @@ export const WASM_FILES = {
   threadedGlue: 'tfjs-backend-wasm-threaded-simd.js',
   threadedWorker: 'tfjs-backend-wasm-threaded-simd.worker.js',
 } as const;
+
+/**
+ * The threaded build's emscripten glue, from its packaged file (a classic script defining
+ * `WasmBackendModuleThreadedSimd`): the same file each pthread worker imports, so the bundle does
+ * not carry a second copy, and contexts that cannot run threads (Firefox) never load it.
+ */
+function loadThreadedGlue(): Promise<WasmFactory> {
+  const g = globalThis as unknown as { WasmBackendModuleThreadedSimd?: WasmFactory };
+  if (g.WasmBackendModuleThreadedSimd) return Promise.resolve(g.WasmBackendModuleThreadedSimd);
+  return new Promise((resolve, reject) => {
+    const script = document.createElement('script');
+    script.src = baseUrl + WASM_FILES.threadedGlue;
+    script.onload = () => (g.WasmBackendModuleThreadedSimd ? resolve(g.WasmBackendModuleThreadedSimd) : reject(new Error(`${script.src} defined no WasmBackendModuleThreadedSimd`)));
+    script.onerror = () => reject(new Error(`could not load ${script.src}`));
+    document.head.append(script);
+  });
+}
 
 /** Longest wait for the threaded module (workers spawned and compiled) before using one thread. */
 const THREADED_INIT_TIMEOUT_MS = 10_000;
@@ -133,7 +149,7 @@ async function createWasmBackend(): Promise<BackendWasm> {
   const [simd, threads] = await Promise.all([env().getAsync('WASM_HAS_SIMD_SUPPORT'), env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')]);
   singleThreadReason = null;
   if (simd && threads && wantedThreads > 1) {
-    const pending = instantiate(threadedSimdFactory, WASM_FILES.threadedSimd, true);
+    const pending = loadThreadedGlue().then((factory) => instantiate(factory, WASM_FILES.threadedSimd, true));
     try {
       const module = await withTimeout(pending, THREADED_INIT_TIMEOUT_MS, 'starting threaded wasm');
       const backend = new BackendWasm(module);
