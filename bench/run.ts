@@ -28,7 +28,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const CPU_RUNS = Number(process.env.BENCH_CPU_RUNS ?? 10);
 const COLD_LAUNCHES = Number(process.env.BENCH_COLD ?? 3);
 const WITH_FIREFOX = process.env.BENCH_FIREFOX !== '0';
-const MEMORY_RUNS = 200;
+const MEMORY_RUNS = Number(process.env.BENCH_TENSOR_RUNS ?? 200);
 /** The idle-release period the memory runs set (minutes): short, so the release is measured. */
 const BENCH_IDLE_MINUTES = 0.1;
 
