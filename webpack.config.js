@@ -8,29 +8,22 @@
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const webpack = require('webpack');
 const CopyPlugin = require('copy-webpack-plugin');
 const { EsbuildPlugin } = require('esbuild-loader');
-const { transformSync } = require('esbuild');
 const { zipDirectory } = require('./scripts/build/zip.cjs');
+const { writeSourceArchive } = require('./scripts/build/source-archive.cjs');
 const { icons } = require('./scripts/build/icons.cjs');
+const { requireTs } = require('./scripts/build/require-ts.cjs');
 
 // The build validates metadata and merges manifests with the same TS code the extension uses.
-function requireTs(file) {
-  const abs = path.resolve(__dirname, file);
-  const { code } = transformSync(fs.readFileSync(abs, 'utf8'), { loader: 'ts', format: 'cjs', target: 'node20' });
-  const m = new Module(abs);
-  m.filename = abs;
-  m.paths = Module._nodeModulePaths(path.dirname(abs));
-  m._compile(code, abs);
-  return m.exports;
-}
 const { parseMetadata } = requireTs('src/shared/metadata.ts');
 const { mergeManifest } = requireTs('src/shared/manifest.ts');
 
 const ROOT = __dirname;
 const MODEL_DIR = path.join(ROOT, 'model_web');
+// test builds also package the models the e2e suite needs beyond the defaults
+const TEST_MODEL_DIR = path.join(ROOT, 'test/fixtures/models');
 const DEFAULT_MODELS = { image: 'nsfw-mobilenet-v2', text: 'spam-assassin' };
 
 const readJson = (f) => JSON.parse(fs.readFileSync(f, 'utf8'));
@@ -39,23 +32,25 @@ const stripComments = (o) =>
   : o && typeof o === 'object' ? Object.fromEntries(Object.entries(o).filter(([k]) => k !== '//').map(([k, v]) => [k, stripComments(v)]))
   : o;
 
-function buildManifest(browser) {
-  const base = readJson(path.join(ROOT, 'manifest.json'));
-  const overlay = readJson(path.join(ROOT, `manifest.${browser}.json`));
-  const m = stripComments(mergeManifest(base, overlay));
+/** Overlays in order; test builds add manifest.test.json and manifest.<browser>.test.json when present. */
+const manifestFiles = (browser, test) =>
+  ['manifest.json', `manifest.${browser}.json`, ...(test ? ['manifest.test.json', `manifest.${browser}.test.json`] : [])].filter((f) => fs.existsSync(path.join(ROOT, f)));
+
+function buildManifest(browser, test = false) {
+  const m = stripComments(manifestFiles(browser, test).map((f) => readJson(path.join(ROOT, f))).reduce((a, b) => mergeManifest(a, b)));
   m.version = readJson(path.join(ROOT, 'package.json')).version;
   return m;
 }
 
 /** Every model_web/<name>/ with a metadata.json, validated; throws a message naming the file. */
-function collectModels(modelDir = MODEL_DIR) {
+function collectModels(modelDir = MODEL_DIR, label = 'model_web') {
   if (!fs.existsSync(modelDir)) return [];
   const out = [];
   for (const name of fs.readdirSync(modelDir).sort()) {
     const dir = path.join(modelDir, name);
     const metaFile = path.join(dir, 'metadata.json');
     if (!fs.statSync(dir).isDirectory() || !fs.existsSync(metaFile)) continue;
-    const where = `model_web/${name}/metadata.json`;
+    const where = `${label}/${name}/metadata.json`;
     let raw;
     try {
       raw = readJson(metaFile);
@@ -64,12 +59,12 @@ function collectModels(modelDir = MODEL_DIR) {
     }
     const meta = parseMetadata(raw, where);
     if (meta.name !== name) throw new Error(`${where}: "name" is "${meta.name}" but the folder is "${name}"`);
-    const need = [meta.modelFile, ...(meta.text ? [meta.text.tokenizer.vocabFile] : [])];
+    const need = [meta.modelFile, ...(meta.text ? [(meta.text.vectorization ?? meta.text.tokenizer).vocabFile] : [])];
     const modelJsonPath = path.join(dir, meta.modelFile);
     if (fs.existsSync(modelJsonPath)) {
       for (const g of readJson(modelJsonPath).weightsManifest ?? []) need.push(...g.paths);
     }
-    for (const f of need) if (!fs.existsSync(path.join(dir, f))) throw new Error(`${where}: model file model_web/${name}/${f} is missing`);
+    for (const f of need) if (!fs.existsSync(path.join(dir, f))) throw new Error(`${where}: model file ${label}/${name}/${f} is missing`);
     out.push({ name, dir, meta, files: fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()) });
   }
   return out;
@@ -85,7 +80,7 @@ class PackagePlugin {
       compilation.hooks.processAssets.tap({ name: 'tensorlens-package', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
         let models;
         try {
-          models = collectModels();
+          models = [...collectModels(), ...(this.test ? collectModels(TEST_MODEL_DIR, 'test/fixtures/models') : [])];
         } catch (e) {
           compilation.errors.push(new compiler.webpack.WebpackError(`Invalid model: ${e.message}`));
           return;
@@ -103,8 +98,8 @@ class PackagePlugin {
           defaults: { image: pick('image'), text: pick('text') },
         };
         compilation.emitAsset('models/index.json', new RawSource(JSON.stringify(index, null, 2)));
-        compilation.emitAsset('manifest.json', new RawSource(JSON.stringify(buildManifest(this.browser), null, 2)));
-        for (const f of ['manifest.json', `manifest.${this.browser}.json`]) compilation.fileDependencies.add(path.join(ROOT, f));
+        compilation.emitAsset('manifest.json', new RawSource(JSON.stringify(buildManifest(this.browser, this.test), null, 2)));
+        for (const f of manifestFiles(this.browser, this.test)) compilation.fileDependencies.add(path.join(ROOT, f));
         for (const [file, buf] of Object.entries(icons())) compilation.emitAsset(file, new RawSource(buf));
       });
     });
@@ -112,6 +107,8 @@ class PackagePlugin {
       compiler.hooks.afterEmit.tap('tensorlens-zip', (compilation) => {
         if (compilation.errors.length) return;
         zipDirectory(this.outDir, path.join(ROOT, 'dist', `tensorlens-${this.browser}.zip`));
+        // AMO reviewers rebuild minified bundles from source: ship the source with instructions.
+        if (this.browser === 'firefox') writeSourceArchive(ROOT, path.join(ROOT, 'dist', 'tensorlens-firefox-source.zip'));
       });
     }
   }
@@ -146,11 +143,20 @@ function config(browser, test) {
     background: `./src/background/main.${browser}.ts`,
     content: './src/content/main.ts',
     popup: './src/popup/main.ts',
+    options: './src/options/main.ts',
+    welcome: './src/welcome/main.ts',
+    // the converter (shared with the CLI) runs only here, started by the options page on demand
+    'convert-worker': './src/convert-worker/main.ts',
     ...(browser === 'chrome' ? { offscreen: './src/offscreen/main.ts' } : {}),
   };
   const copy = [
     { from: 'src/popup/popup.html' },
-    { from: 'src/popup/popup.css' },
+    { from: 'src/options/options.html' },
+    { from: 'src/welcome/welcome.html' },
+    { from: 'src/welcome/sample.jpg' },
+    { from: 'src/ui/pages.css' },
+    { from: '_locales', to: '_locales' },
+    { from: 'src/options/options.css' },
     // All three binaries, plus the threaded build's emscripten glue (each pthread worker imports
     // it): served as extension files because the MV3 CSP refuses the blob: URLs tfjs would use
     // (src/model/tf.ts). The worker script itself is written by WasmWorkerPlugin below.
@@ -184,6 +190,12 @@ function config(browser, test) {
     stats: 'errors-warnings',
     plugins: [
       new webpack.DefinePlugin({ __BROWSER__: JSON.stringify(browser), __TEST__: JSON.stringify(Boolean(test)) }),
+      // The converter library imports node:zlib/fs/path; in the conversion worker zlib is a pako
+      // shim with the same bounds and fs/path are never called (writeArtifacts is CLI-only).
+      new webpack.NormalModuleReplacementPlugin(/^node:zlib$/, path.join(ROOT, 'src/convert-worker/zlib.ts')),
+      new webpack.NormalModuleReplacementPlugin(/^node:(fs|path)$/, (r) => {
+        r.request = r.request.slice('node:'.length);
+      }),
       new CopyPlugin({ patterns: copy }),
       new PackagePlugin(browser, test, outDir),
       new WasmWorkerPlugin(),

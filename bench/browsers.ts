@@ -5,7 +5,7 @@
  * history, the model host's diagnostics and the extension's processes.
  */
 import type { Browser } from 'puppeteer-core';
-import { chromiumDriver, firefoxDriver, type Driver, type ExtApi } from '../test/e2e/drivers';
+import { chromiumDriver, firefoxDriver, setExtensionSettings, type Driver, type ExtApi } from '../test/e2e/drivers';
 import { distDir, type TabRef } from '../test/e2e/harness';
 import type { HostDiagnostics } from '../src/model/host';
 import { chromeExtensionRenderers, firefoxContentProcesses, type ProcMemory } from './processes';
@@ -71,15 +71,6 @@ function clickInBrowser(api: ExtApi, info: Record<string, unknown>, tab: TabRef,
   );
 }
 
-async function mergeSettings(api: ExtApi, patch: Record<string, unknown>): Promise<void> {
-  let cur = ((await api.storage.local.get('settings')) as { settings?: Record<string, unknown> }).settings;
-  if (!cur) {
-    const index = (await (await fetch(api.runtime.getURL('models/index.json') as string)).json()) as { defaults: { image: string; text: string } };
-    cur = { imageModel: index.defaults.image, textModel: index.defaults.text, backend: 'auto' };
-  }
-  await api.storage.local.set({ settings: { ...cur, ...patch } });
-}
-
 export async function openSession(name: Driver['name']): Promise<Session> {
   const d = await (name === 'chromium' ? chromiumDriver(distDir('chrome')) : firefoxDriver(distDir('firefox')));
   const pid = d.browser.process()?.pid ?? 0;
@@ -97,7 +88,7 @@ export async function openSession(name: Driver['name']): Promise<Session> {
       if (!tab) throw new Error('openPage first');
       return d.ext(clickInBrowser, { frameId: 0, editable: false, pageUrl: tab.url, ...info }, tab, timeoutMs, name === 'chromium' ? 'dispatch' : 'message');
     },
-    setSettings: (patch) => d.ext(mergeSettings, patch),
+    setSettings: (patch) => setExtensionSettings(d, patch),
     diagnostics: () => d.hostDiagnostics(),
     processes: () => (name === 'chromium' ? chromeExtensionRenderers(pid) : firefoxContentProcesses(pid)),
     close: () => d.close(),

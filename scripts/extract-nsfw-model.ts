@@ -80,7 +80,21 @@ function main(): void {
     labels: ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'],
     output: 'softmax',
     modelFile: 'model.json',
-    image: { inputSize: [224, 224], channels: 3, scale: 1 / 255, offset: 0, resize: 'stretch' },
+    // What nsfwjs's own classify() does (node_modules/nsfwjs/dist/cjs/core.js, NSFWJS.infer):
+    // toFloat().div(255), then tf.image.resizeBilinear(…, [224, 224], alignCorners = true) of the
+    // whole image (no crop, no padding).
+    image: {
+      inputSize: [224, 224],
+      channels: 3,
+      scale: 1 / 255,
+      offset: 0,
+      resizeMethod: 'bilinear-align-corners',
+      fit: 'stretch',
+      background: [255, 255, 255],
+      assumed: [
+        'background white: nsfwjs itself ignores transparency (its canvas read makes transparent pixels black, so every dark drawing on transparency looked the same); white is how pages show them',
+      ],
+    },
     source: {
       package: `nsfwjs@${nsfwVersion}`,
       path: 'dist/models/mobilenet_v2',

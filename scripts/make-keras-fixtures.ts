@@ -24,6 +24,9 @@ import { CUDNN_GRU_CONFIG, CUDNN_GRU_FIXTURE, CUDNN_GRU_WEIGHTS, GRU_FIXTURES, G
 import { floatToHalf } from '../src/converter/weights';
 import { ZipArchive } from '../src/converter/zip';
 import { KERAS1_MERGE, KERAS1_MERGE_FIXTURES } from '../test/fixtures/keras/keras1-merge-spec';
+import { ATTENTION_CONFIG, ATTENTION_FIXTURE, ATTENTION_LAYERS, ATTENTION_WEIGHTS } from '../test/fixtures/keras/attention-spec';
+import { CUSTOM_CONFIG, CUSTOM_FIXTURE, CUSTOM_WEIGHTS } from '../test/fixtures/keras/custom-layer-spec';
+import { GAPPED_FIXTURE, gappedConfig, gappedGroups, gappedWeight } from '../test/fixtures/keras/gapped-spec';
 import { KERAS1_TH_CONFIG, KERAS1_TH_FIXTURES, KERAS1_TH_LAYERS, KERAS1_TH_WEIGHTS } from '../test/fixtures/keras/keras1-th-spec';
 
 const OUT = path.resolve(__dirname, '../test/fixtures/keras');
@@ -411,6 +414,20 @@ function lambda(): Buffer {
   });
 }
 
+/** tf.keras 2.13 `.keras`: weight groups under `_layer_checkpoint_dependencies/` with gapped numbers */
+function tfkeras213Gapped(): Buffer {
+  const h5 = withH5((f) => {
+    const ensure = groupMaker(f as unknown as H5Group);
+    gappedGroups().forEach(({ layer, group }, li) => {
+      const vars = ensure(`_layer_checkpoint_dependencies/${group}/vars`);
+      layer.weights.forEach((shape, i) => vars.create_dataset({ name: String(i), data: gappedWeight(li, i, shape, layer.cls), shape, dtype: '<f' }));
+    });
+    ensure('optimizer/vars').create_dataset({ name: '0', data: new Float32Array([1]), shape: [1], dtype: '<f' });
+    ensure('vars');
+  });
+  return k3Zip(gappedConfig(), h5, '2.13.1');
+}
+
 async function main(): Promise<void> {
   h5wasm = (await import('h5wasm/node')) as H5;
   await h5wasm.ready;
@@ -437,6 +454,9 @@ async function main(): Promise<void> {
     [KERAS1_TH_FIXTURES.tensorflow, keras1Th('tensorflow')],
     [FIXTURES.k2Links, k2Links(false)],
     [FIXTURES.k2ExternalLink, k2Links(true)],
+    [GAPPED_FIXTURE, tfkeras213Gapped()],
+    [ATTENTION_FIXTURE, withH5((f) => void writeFullModel(f, { kerasVersion: '2.15.0', backend: 'tensorflow', config: ATTENTION_CONFIG, layers: ATTENTION_LAYERS, weights: k2Named(ATTENTION_WEIGHTS), stampModelWeights: true }))],
+    [CUSTOM_FIXTURE, k3Zip(CUSTOM_CONFIG, k3WeightsH5(CUSTOM_WEIGHTS.map((w) => ({ k3path: w.path, values: w.values, shape: w.shape })), ['input_layer', 'global_average_pooling1d']), '3.8.0')],
   ];
   const i = process.argv.indexOf('--only');
   const only = i >= 0 ? process.argv[i + 1] : undefined;

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { installFastUnsortedSegmentSum } from './text/fast-segment-sum';
-import { METADATA_FILE, parseMetadata, type ModelMetadata, type TextPreprocessing } from '../src/shared/metadata';
+import { METADATA_FILE, parseMetadata, type ModelMetadata, type TextPreprocessing, type TokenizerConfig } from '../src/shared/metadata';
 import { defaultTokenizerConfig, encodeText, textToTokens, type WordIndex } from '../src/shared/tokenizer';
 import { binaryMetrics, formatMetrics } from './text/metrics';
 import { saveLayersModel } from './text/model-io';
@@ -50,7 +50,7 @@ export const HPARAMS = {
   snippetWords: [5, 60] as [number, number],
 };
 
-export function textPreprocessing(): TextPreprocessing {
+export function textPreprocessing(): TextPreprocessing & { tokenizer: TokenizerConfig } {
   return {
     tokenizer: defaultTokenizerConfig({ oovToken: HPARAMS.oovToken, numWords: null, vocabFile: 'vocab.json' }),
     sequenceLength: HPARAMS.sequenceLength,

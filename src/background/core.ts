@@ -5,9 +5,10 @@
  */
 import browser, { type Menus, type Tabs } from '../ext/browser';
 import { rpcClient, sendToTab } from '../ext/rpc';
-import { addToHistory, getJob, getSettings, setJob } from '../ext/storage';
-import { clearBadge, createMenus, showBadge, setBusyBadge } from '../ext/ui';
-import { getBadgeExpiry } from '../ext/storage';
+import { addToHistory, getBadgeExpiry, getJob, getSettings, migrateFromStorageLocal, restrictSessionToExtension, setJob, setSettings } from '../ext/storage';
+import { clearBadge, createMenus, setImageMenuVisible, showBadge, setBusyBadge } from '../ext/ui';
+import { hasAllSites, syncContentScript } from '../ext/permissions';
+import { listModels } from '../ext/model-store';
 import { AppError, toFailure, withTimeout } from '../shared/errors';
 import { badgeColor, badgeText } from '../shared/badge';
 import {
@@ -17,6 +18,7 @@ import {
   TOP_K,
   isRestrictedPage,
   parseCapturedImage,
+  type CapturedImage,
   type ClassificationResult,
   type ContentApi,
   type HostOutcome,
@@ -25,9 +27,10 @@ import {
   type LoadProgress,
   type ModelHostApi,
   type ModelIndex,
-  type Settings,
-  idleReleaseMs,
+  type TryRequest,
 } from '../shared/protocol';
+import { defaultSettings, idleReleaseMs, type Settings } from '../shared/settings';
+import { isStoredModelName, withStoredModels } from '../shared/stored-model';
 import { topK } from '../shared/postprocess';
 
 /** Cold start (offscreen document + TF.js + model + warm-up) fits well inside this. */
@@ -49,7 +52,7 @@ export function modelIndex(): Promise<ModelIndex> {
 
 export async function currentSettings(): Promise<Settings> {
   const index = await modelIndex();
-  return getSettings({ imageModel: index.defaults.image ?? '', textModel: index.defaults.text ?? '', backend: 'auto' });
+  return getSettings(defaultSettings(index.defaults));
 }
 
 // Job-state writes are serialised: progress reports and results arrive concurrently.
@@ -67,8 +70,8 @@ function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | nul
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
 let historyQueue: Promise<unknown> = Promise.resolve();
-function recordHistory(r: ClassificationResult): Promise<void> {
-  const run = historyQueue.then(() => addToHistory(r));
+function recordHistory(r: ClassificationResult, limit: number): Promise<void> {
+  const run = historyQueue.then(() => addToHistory(r, limit));
   historyQueue = run.catch(() => undefined);
   return run;
 }
@@ -108,19 +111,38 @@ async function imageSource(info: Menus.OnClickData, tab: Tabs.Tab | undefined): 
   );
   if (captured.kind === 'url') return { kind: 'url', url: captured.url };
   if (captured.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  if (captured.reason === 'no-click') {
+    // Injected after the click: without all-sites access there was no script to see the element.
+    if (!(await hasAllSites())) throw new AppError('site-access-needed', 'which element was right-clicked is only known with access to all sites');
+    throw new AppError('no-image', captured.message);
+  }
   throw new AppError(captured.reason, captured.message);
 }
 
-/** The pixels of the page's own <img> for `url`, or null when the page cannot give them either. */
-async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string): Promise<ImageSource | null> {
+/**
+ * The pixels of the right-clicked <img> when it shows `url` completely; otherwise an error (never
+ * other pixels, issue 8): the page's reason when access was refused, else `fetchError` itself.
+ */
+async function capturePixels(info: Menus.OnClickData, tab: Tabs.Tab | undefined, url: string, fetchError: AppError): Promise<ImageSource> {
+  let captured: CapturedImage | null;
   try {
-    const captured = parseCapturedImage(
+    captured = parseCapturedImage(
       await callContent(tab, info.frameId, (c) => c.captureImage({ srcUrl: url, mediaType: info.mediaType, pixels: true }), CAPTURE_TIMEOUT_MS),
     );
-    return captured.kind === 'data-url' ? { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' } : null;
   } catch {
-    return null;
+    captured = null;
   }
+  if (captured?.kind === 'data-url') return { kind: 'data-url', dataUrl: captured.dataUrl, origin: info.pageUrl ?? '' };
+  // Without all-sites access the extension may only read the clicked page's own origin.
+  if (!sameOrigin(url, info.pageUrl) && !(await hasAllSites()))
+    throw new AppError('site-access-needed', `${new URL(url).origin} is another site than the page`);
+  if (!captured) throw fetchError;
+  // Access refused (HTTP 401/403, fetchImage's message): the page's copy was the way in, so say
+  // why it could not be used. Any other failure (404, network) stays the download error.
+  if (!/^HTTP 40[13] /.test(fetchError.message)) throw fetchError;
+  const why = captured.kind === 'none' ? captured.message : 'the page gave a URL instead of pixels';
+  const refusal = captured.kind === 'none' && captured.reason !== 'no-image' && captured.reason !== 'no-click' ? captured.reason : 'page-image-not-shown';
+  throw new AppError(refusal, `${fetchError.message}; ${why}`);
 }
 
 async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<string> {
@@ -136,26 +158,50 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
   return text;
 }
 
-/** Off the result path: fetches the thumbnail into the stored result, then records history. */
-async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult): Promise<void> {
+/**
+ * Off the result path: fetches the thumbnail into the stored result, then records history
+ * (`history` = the history length, null = not recorded).
+ */
+async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult, history: number | null): Promise<void> {
   try {
     const thumb = outcome.thumbnailKey === undefined ? undefined : await h.thumbnail(outcome.thumbnailKey).catch(() => undefined);
     if (thumb) {
       result.thumbnail = thumb;
       await updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
     }
-    await recordHistory(result);
+    if (history !== null) await recordHistory(result, history);
   } catch (e) {
     // The result is already shown; a storage failure here must not turn it into an error.
     console.error('TensorLens: could not store the thumbnail or history entry', e);
   }
 }
 
+function sameOrigin(a: string, b: string | undefined): boolean {
+  try {
+    return b !== undefined && new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** Packaged models plus the user's saved imports (read fresh: the options page may change them). */
+async function allModels(): Promise<ModelIndex> {
+  return withStoredModels(await modelIndex(), await listModels().catch(() => []));
+}
+
 export interface Background {
   onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined>;
+  tryModel(req: TryRequest): Promise<HostOutcome>;
   reportProgress(p: LoadProgress): Promise<void>;
-  onInstalledOrStartup(): Promise<void>;
+  onInstalledOrStartup(reason?: string): Promise<void>;
+  /** settings or all-sites access changed: menus and the registered content script follow */
+  refreshMenus(): Promise<void>;
+  /** Chrome: a content script reports a trusted right-click */
+  onRightClicked(onImage: boolean): Promise<void>;
+  /** Firefox menus.onShown: should the image item show? */
+  imageMenuVisible(contexts: string[], tabId: number | undefined, frameId: number | undefined): Promise<boolean>;
   onBadgeAlarm(): Promise<void>;
+  tryExample(task: unknown, payload: unknown): Promise<void>;
 }
 
 export function createBackground(host: () => Promise<ModelHostApi>): Background {
@@ -167,12 +213,21 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const id = `${startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     let modelNameForJob = '';
     try {
-      const [index, settings] = await Promise.all([modelIndex(), currentSettings()]);
-      const model = task === 'image' ? settings.imageModel : settings.textModel;
+      const [index, settings] = await Promise.all([allModels(), currentSettings()]);
+      let model = task === 'image' ? settings.imageModel : settings.textModel;
+      let entry = index.models.find((m) => m.name === model && m.task === task);
+      let notice: string | undefined;
+      const fallback = index.models.find((m) => m.name === index.defaults[task] && m.task === task);
+      if (!entry && isStoredModelName(model) && fallback) {
+        // the imported model picked in settings was deleted: use the default, say so, and fix the setting
+        notice = `The imported ${task} model picked in Settings is no longer installed, so the default model "${fallback.displayName}" was used.`;
+        model = fallback.name;
+        entry = fallback;
+        await setSettings({ ...settings, [task === 'image' ? 'imageModel' : 'textModel']: model });
+      }
       modelNameForJob = model;
       await setJob({ id, task, phase: 'working', startedAt, model });
       void setBusyBadge().catch(() => undefined);
-      const entry = index.models.find((m) => m.name === model && m.task === task);
       if (!entry)
         throw new AppError(task === 'image' ? 'model-missing' : 'text-model-missing', `no ${task} model "${model || '(none)'}" in ${MODELS_INDEX_PATH}`);
 
@@ -189,10 +244,9 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
           outcome = await classify(source);
         } catch (e) {
           // The extension's fetch carries no page cookies, so images behind a login fail there;
-          // the page has already loaded them, so read its pixels instead (same-origin or CORS).
-          const pagePixels = e instanceof AppError && e.code === 'image-fetch-failed' && sourceUrl ? await capturePixels(info, tab, sourceUrl) : null;
-          if (!pagePixels) throw e;
-          outcome = await classify(pagePixels);
+          // the page has already loaded them, so read the right-clicked image's pixels instead.
+          if (!(e instanceof AppError && e.code === 'image-fetch-failed' && sourceUrl)) throw e;
+          outcome = await classify(await capturePixels(info, tab, sourceUrl, e));
         }
       } else {
         const text = await selectionText(info, tab);
@@ -212,13 +266,16 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         imageSize: outcome.imageSize,
         text: outcome.text,
         sourceUrl,
-        pageUrl: info.pageUrl,
+        ...(tab?.incognito ? { private: true } : {}),
+        ...(notice ? { notice } : {}),
       };
       // The result is stored (and shown) first; the thumbnail and the history entry follow.
       await updateJob(id, () => ({ phase: 'done', result, progress: undefined }));
       const top = result.scores[0];
-      if (top) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
-      await afterResult(h, outcome, result);
+      if (top && settings.badge) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
+      else await clearBadge();
+      // Results from private windows are shown once and never written down.
+      await afterResult(h, outcome, result, settings.historyEnabled && !tab?.incognito ? settings.historyLimit : null);
     } catch (e) {
       const f = toFailure(e);
       const cur = await getJob();
@@ -239,9 +296,32 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     );
   }
 
-  async function onInstalledOrStartup(): Promise<void> {
-    await createMenus();
+  async function refreshMenus(): Promise<void> {
+    const [settings, allSites] = await Promise.all([currentSettings(), syncContentScript()]);
+    await createMenus({ image: settings.menus.image, text: settings.menus.text, allSites });
+  }
+
+  async function onInstalledOrStartup(reason?: string): Promise<void> {
+    await restrictSessionToExtension().catch(() => undefined);
+    if (reason === 'update') await migrateFromStorageLocal(await currentSettings()).catch(() => undefined);
+    await refreshMenus();
     await onBadgeAlarm();
+    if (reason === 'install') await browser.tabs.create({ url: browser.runtime.getURL('welcome.html') });
+  }
+
+  async function onRightClicked(onImage: boolean): Promise<void> {
+    // Page contexts are only offered with all-sites access, which is when content scripts report.
+    await setImageMenuVisible(onImage);
+  }
+
+  async function imageMenuVisible(contexts: string[], tabId: number | undefined, frameId: number | undefined): Promise<boolean> {
+    if (contexts.includes('image') || contexts.includes('video')) return true;
+    if (tabId === undefined) return false;
+    try {
+      return await withTimeout(contentClient(tabId, frameId).hasImageAtClick(), 300, 'asking the page');
+    } catch {
+      return false;
+    }
   }
 
   async function onBadgeAlarm(): Promise<void> {
@@ -249,5 +329,24 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     if (at === undefined || at <= Date.now()) await clearBadge();
   }
 
-  return { onMenuClicked, reportProgress, onInstalledOrStartup, onBadgeAlarm };
+  /** The first-run page's samples go through the same handler as a right-click. */
+  async function tryExample(task: unknown, payload: unknown): Promise<void> {
+    if (typeof payload !== 'string' || payload.length > 2_000_000) throw new AppError('internal', 'bad example');
+    if (task === 'image' && payload.startsWith('data:image/')) {
+      await onMenuClicked({ menuItemId: MENU_IMAGE, mediaType: 'image', srcUrl: payload, editable: false, frameId: 0 } as Menus.OnClickData, undefined);
+    } else if (task === 'text') {
+      await onMenuClicked({ menuItemId: MENU_TEXT, selectionText: payload, editable: false } as Menus.OnClickData, undefined);
+    } else throw new AppError('internal', 'bad example');
+  }
+
+  /** The options page tries an import before saving it: the real host, nothing kept loaded. */
+  async function tryModel(req: TryRequest): Promise<HostOutcome> {
+    const settings = await currentSettings();
+    const h = await host();
+    return req.task === 'image'
+      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model')
+      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, text: req.text, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model');
+  }
+
+  return { tryExample, tryModel, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };
 }

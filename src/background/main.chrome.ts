@@ -5,11 +5,14 @@
  */
 import browser from '../ext/browser';
 import { closeOffscreenDocument, ensureOffscreenDocument } from '../ext/offscreen';
-import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import { onAllSitesChanged } from '../ext/permissions';
+import { fromExtensionPage, fromOurContentScript, rpcClient, sendToRuntime, serve } from '../ext/rpc';
+import { getHistory, setSettings } from '../ext/storage';
 import { onBadgeAlarm } from '../ext/ui';
 import { AppError } from '../shared/errors';
-import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob } from '../shared/protocol';
-import { createBackground } from './core';
+import type { HostOutcome, ImageJob, LoadProgress, ModelHostApi, TextJob, TryRequest } from '../shared/protocol';
+import { createBackground, currentSettings, modelIndex } from './core';
+import { defaultSettings, type Settings } from '../shared/settings';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
 
@@ -50,8 +53,8 @@ const bg = createBackground(() => Promise.resolve(offscreenHost));
 browser.contextMenus.onClicked.addListener((info, tab) => {
   void bg.onMenuClicked(info, tab);
 });
-browser.runtime.onInstalled.addListener(() => {
-  void bg.onInstalledOrStartup();
+browser.runtime.onInstalled.addListener((d) => {
+  void bg.onInstalledOrStartup(d.reason);
 });
 browser.runtime.onStartup.addListener(() => {
   void bg.onInstalledOrStartup();
@@ -59,4 +62,17 @@ browser.runtime.onStartup.addListener(() => {
 onBadgeAlarm(() => {
   void bg.onBadgeAlarm();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), hostIdle }, fromExtensionPage);
+onAllSitesChanged(() => {
+  void bg.refreshMenus();
+});
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), tryModel: (r: TryRequest) => bg.tryModel(r), hostIdle }, fromExtensionPage);
+serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage === true) }, fromOurContentScript);
+
+// Test build: the e2e suites read the history and change settings here (IndexedDB, not storage).
+if (__TEST__) {
+  const setSettingsForTest = async (patch: Partial<Settings> | null): Promise<void> => {
+    await setSettings(patch ? { ...(await currentSettings()), ...patch } : defaultSettings((await modelIndex()).defaults));
+    await bg.refreshMenus();
+  };
+  Object.assign(globalThis, { tensorlensTest: { history: getHistory, setSettings: setSettingsForTest } });
+}

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { CONVERTED_BY, convertKeras, writeArtifacts, type ConvertOptions } from './convert';
 import { ConvertError } from './errors';
 import type { MetadataOptions } from './metadata';
+import { IMAGE_FITS, RESIZE_METHODS } from '../shared/metadata';
 import type { QuantDtype, QuantizeSpec } from './weights';
 
 const HELP = `Usage: tensorlens convert <input> [outdir] [options]
@@ -40,11 +41,21 @@ Extension metadata (writes metadata.json, and vocab.json for text):
   --description TEXT
   --output softmax|sigmoid|logits   how outputs become probabilities (default: inferred
                              from the last activation)
-  image: --input-size HxW  --scale S (default 1/255)  --offset O (default 0)
-         --mean a,b,c  --std a,b,c  --resize stretch|letterbox (default stretch)
-  text:  --vocab FILE (word-index JSON {"word": n} or Keras Tokenizer.to_json())
+  image: --preset NAME       every preprocessing field at once: teachable-machine,
+                             mobilenet, mobilenet_v2, inception_v3, xception ([-1, 1]);
+                             resnet50, vgg16, vgg19 (caffe: BGR, ImageNet mean);
+                             densenet (torch: [0, 1], ImageNet mean/std); efficientnet,
+                             convnext, mobilenet_v3, raw (0..255, scaled inside the model)
+         --input-size HxW  --scale S  --offset O  (x = pixel * S + O; default 1/255, 0;
+                             1, 0 when the model starts with Rescaling/Normalization)
+         --mean a,b,c  --std a,b,c  --color-order rgb|bgr
+         --fit stretch|center-crop|letterbox  --resize-method bilinear|
+                             bilinear-align-corners|nearest|area  --background r,g,b
+  text:  --vocab FILE (word-index JSON {"word": n} or Keras Tokenizer.to_json(); for a
+                             model starting with TextVectorization: vocabulary.txt)
          --sequence-length N  --padding pre|post  --truncating pre|post (default pre)
-         --lower true|false  --char-level
+         --num-words N  --oov-token TOKEN  --filters CHARS  --split STR
+         --lower true|false  --char-level  (override the Tokenizer JSON's settings)
 
 Other:
   --json                     print the report as JSON on stdout
@@ -68,6 +79,12 @@ interface Parsed {
 const VALUE_FLAGS = new Set([
   'architecture', 'weight-shard-size-bytes', 'task', 'labels', 'name', 'display-name', 'description', 'output',
   'input-size', 'scale', 'offset', 'mean', 'std', 'resize', 'vocab', 'sequence-length', 'padding', 'truncating', 'lower',
+  'preset', 'fit', 'resize-method', 'background', 'color-order', 'num-words', 'oov-token', 'filters', 'split',
+]);
+/** flags that only shape metadata.json / vocab.json */
+const METADATA_FLAGS = new Set([
+  'labels', 'display-name', 'description', 'output', 'input-size', 'scale', 'offset', 'mean', 'std', 'resize', 'vocab', 'sequence-length',
+  'padding', 'truncating', 'lower', 'char-level', 'preset', 'fit', 'resize-method', 'background', 'color-order', 'num-words', 'oov-token', 'filters', 'split',
 ]);
 const BOOL_FLAGS = new Set(['allow-custom', 'no-validate', 'json', 'quiet', 'help', 'version', 'char-level']);
 const OPTIONAL_VALUE_FLAGS = new Set(['quantize-float16', 'quantize-uint8', 'quantize-uint16']);
@@ -136,6 +153,13 @@ function oneOf<T extends string>(p: Parsed, k: string, allowed: readonly T[]): T
   if (v === undefined) return undefined;
   if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${k} must be one of ${allowed.join(', ')}, got "${v}"`);
   return v as T;
+}
+
+function background(p: Parsed): [number, number, number] | undefined {
+  const v = numList(p, 'background');
+  if (v === undefined) return undefined;
+  if (v.length !== 3 || !v.every((x) => Number.isInteger(x) && x >= 0 && x <= 255)) throw new UsageError(`--background expects r,g,b with integers 0..255, e.g. 255,255,255, got "${str(p, 'background') ?? ''}"`);
+  return v as [number, number, number];
 }
 
 function readInput(file: string, what: string): Buffer {
@@ -229,19 +253,23 @@ export async function runCli(argv: string[]): Promise<number> {
       if (lower !== undefined && lower !== 'true' && lower !== 'false') throw new UsageError('--lower must be true or false');
       metadata = {
         task,
-        labelsText: readInput(labels, 'a labels file, one label per line').toString('utf8'),
         labelsPath: labels,
         name,
         displayName: str(p, 'display-name'),
         description: str(p, 'description'),
         output: oneOf(p, 'output', ['softmax', 'sigmoid', 'logits'] as const),
         image: {
+          preset: str(p, 'preset'),
           inputSize,
           scale: num(p, 'scale'),
           offset: num(p, 'offset'),
           mean: numList(p, 'mean'),
           std: numList(p, 'std'),
-          resize: oneOf(p, 'resize', ['stretch', 'letterbox'] as const),
+          // --resize is the older spelling of --fit
+          fit: oneOf(p, 'fit', IMAGE_FITS) ?? oneOf(p, 'resize', ['stretch', 'letterbox'] as const),
+          resizeMethod: oneOf(p, 'resize-method', RESIZE_METHODS),
+          background: background(p),
+          colorOrder: oneOf(p, 'color-order', ['rgb', 'bgr'] as const),
         },
         text: {
           vocabText: vocab ? readInput(vocab, 'a vocabulary JSON file').toString('utf8') : undefined,
@@ -251,10 +279,20 @@ export async function runCli(argv: string[]): Promise<number> {
           truncating: oneOf(p, 'truncating', ['pre', 'post'] as const),
           lower: lower === undefined ? undefined : lower === 'true',
           level: p.flags.has('char-level') ? 'char' : undefined,
+          numWords: num(p, 'num-words'),
+          oovToken: str(p, 'oov-token'),
+          filters: str(p, 'filters'),
+          split: str(p, 'split'),
         },
         source: { convertedFrom: path.basename(input), convertedBy: CONVERTED_BY },
+        // read after every flag value above is checked
+        labelsText: readInput(labels, 'a labels file, one label per line').toString('utf8'),
       };
-    } else if (p.flags.has('labels')) throw new UsageError('--labels needs --task image|text');
+    } else {
+      // metadata flags without --task would be silently ignored
+      const stray = [...METADATA_FLAGS].find((k) => p.flags.has(k));
+      if (stray) throw new UsageError(`--${stray} needs --task image|text (and --labels, --name)`);
+    }
 
     const data = readInput(input, 'a Keras .h5/.hdf5 or .keras file');
     const arch = str(p, 'architecture');
@@ -277,9 +315,17 @@ export async function runCli(argv: string[]): Promise<number> {
       const out: string[] = [];
       out.push(`converted ${input} (${r.format}, Keras ${r.kerasVersion}, ${r.className}) → ${outDir}/`);
       out.push(`  weights: ${r.weightCount} arrays, ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} in ${r.shardCount} shard(s)`);
-      if (quantize.length > 0 && r.maxDeviation !== null) out.push(`  quantization: largest output deviation on a random input ${r.maxDeviation.toExponential(3)}`);
+      if (quantize.length > 0 && r.maxDeviation !== null)
+        out.push(
+          `  quantization: largest output deviation on a random input ${r.maxDeviation.toExponential(3)}` +
+            (r.maxPreActivationDeviation !== null ? `; before the final activation ${r.maxPreActivationDeviation.toExponential(3)}` : ''),
+        );
       out.push(r.validated ? `  validated: loads in tfjs-layers (cpu) and predicts, output shape ${r.outputShapes.map((s) => `[${s.join(',')}]`).join(' ')}` : '  not validated');
-      if (result.metadata) out.push(`  metadata: ${result.metadata.metadata.task}, ${result.metadata.metadata.labels.length} labels, output ${result.metadata.metadata.output}${result.metadata.vocab ? `, ${Object.keys(result.metadata.vocab).length} words` : ''}`);
+      if (result.metadata) {
+        const md = result.metadata;
+        out.push(`  metadata: ${md.metadata.task}, ${md.metadata.labels.length} labels (${md.metadata.labels.slice(0, 5).join(', ')}${md.metadata.labels.length > 5 ? ', …' : ''}), output ${md.metadata.output}${md.vocab ? `, ${Object.keys(md.vocab).length} words` : ''}`);
+        out.push(`  preprocessing: ${md.summary}`);
+      }
       for (const w of r.warnings) out.push(`  warning: ${w}`);
       out.push(`  time: ${(r.timingsMs.total ?? 0).toFixed(0)} ms`);
       process.stdout.write(`${out.join('\n')}\n`);

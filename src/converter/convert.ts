@@ -6,11 +6,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConvertError, fail, jsonText } from './errors';
-import { isContainerClass, isObj, translateModelConfig, type Json, type JsonObj, type Problem } from './keras/config';
+import { isContainerClass, isObj, projectLayerUses, translateModelConfig, type Json, type JsonObj, type Problem } from './keras/config';
 import { loadKeras, type LoadedKeras, type RawWeight } from './keras/load';
 import { DEFAULT_SHARD_BYTES, packWeights, type NamedWeight, type QuantizeSpec } from './weights';
 import * as tfh from './tfjs-host';
 import { buildMetadata, type MetadataOptions, type BuiltMetadata } from './metadata';
+import { extractTextVectorization } from './text-vectorization';
 
 export const CONVERTER_VERSION = '0.1.0';
 export const CONVERTED_BY = `TensorLens Keras converter v${CONVERTER_VERSION}`;
@@ -44,6 +45,11 @@ export interface ConvertReport {
   outputShapes: number[][];
   /** largest |quantized - float32| over the outputs on one random input (0 without quantization) */
   maxDeviation: number | null;
+  /**
+   * the same on the outputs before the final activation (softmax/sigmoid saturate and hide
+   * weight error); null when the model has no final activation to remove
+   */
+  maxPreActivationDeviation: number | null;
   warnings: string[];
   timingsMs: Record<string, number>;
 }
@@ -270,7 +276,23 @@ function cudnnToKeras(raw: RawWeight[], layers: string[], gates: 3 | 4, where: s
   });
 }
 
+/**
+ * Every failure names the file it is about: messages that do not start with a file name get
+ * the input's (and, for a weights-only file, the architecture's) in front.
+ */
 export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<ConvertResult> {
+  try {
+    return await convertUnnamed(data, opts);
+  } catch (e) {
+    if (!(e instanceof ConvertError)) throw e;
+    const files = [opts.inputPath, opts.architecturePath, opts.metadata?.labelsPath, opts.metadata?.text?.vocabPath].filter((f): f is string => !!f);
+    if (files.some((f) => e.message.startsWith(f)) || e.message.startsWith('--')) throw e;
+    const where = opts.architecturePath ? `${opts.inputPath} (weights) with ${opts.architecturePath} (architecture)` : opts.inputPath;
+    throw new ConvertError(e.code, `${where}: ${e.message}`);
+  }
+}
+
+async function convertUnnamed(data: Buffer, opts: ConvertOptions): Promise<ConvertResult> {
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const warnings: string[] = [];
@@ -281,6 +303,18 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     onProgress: (f) => progress('reading', f),
   });
   timings.read = performance.now() - t0;
+
+  // ---- a TextVectorization at the input moves into the text preprocessing
+  const tvText = opts.metadata?.text?.vocabText;
+  const tv = extractTextVectorization(loaded.modelConfig, data, opts.inputPath, tvText !== undefined ? { text: tvText, path: opts.metadata?.text?.vocabPath ?? 'vocab' } : undefined);
+  if (tv) {
+    loaded.modelConfig = tv.config;
+    loaded.weights = loaded.weights.filter((w) => w.layerPath[w.layerPath.length - 1] !== tv.layerName);
+    warnings.push(
+      `TextVectorization layer "${tv.layerName}" moved out of the model (TF.js cannot take strings): the model now takes ${tv.sequenceLength} token ids; ` +
+        `its settings and ${(tv.vocabulary?.length ?? 0) - 1}-token vocabulary (from ${tv.vocabularySource}) ${opts.metadata ? 'are the text preprocessing in metadata.json + vocab.json' : 'are not written: pass --task text --labels FILE --name NAME to write metadata.json + vocab.json'}`,
+    );
+  }
 
   // ---- config
   let backend = loaded.backend;
@@ -314,7 +348,10 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
       `GRU layer(s) ${resetAfterGrus.join(', ')} use reset_after=True, which TF.js's own GRU lacks: written as TensorLens's TensorLensGRU class (same config and weights). ` +
         'The output loads in the TensorLens extension; any other TF.js app must first register the class: copy src/model/layers/gru-reset-after.ts (pure tfjs, ~200 lines) and call registerTensorLensLayers() before tf.loadLayersModel',
     );
-  if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation)`);
+  if (tfOps.length > 0) warnings.push(`TFOpLambda node(s) ${tfOps.join(', ')} written as equivalent Keras layers (Rescaling/Add/Multiply/Activation) or TensorLensTFOp`);
+  const projectUses = projectLayerUses(config);
+  if (projectUses.length > 0)
+    warnings.push(`layer(s) ${projectUses.join(', ')} written as TensorLens layer classes TF.js lacks: the output loads in the TensorLens extension; any other TF.js app must first copy src/model/layers and call registerTensorLensLayers()`);
   if (resizings.length > 0)
     warnings.push(`input Resizing layer(s) ${resizings.join(', ')} folded into the model input size: the model now expects images already resized to it (TF.js 4.22's Resizing layer is broken)`);
   if (identities.length > 0) {
@@ -407,6 +444,7 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
   let validated = false;
   let outputShapes: number[][] = [];
   let maxDeviation: number | null = null;
+  let maxPreActivationDeviation: number | null = null;
   if (opts.validate !== false && built) {
     const t3 = performance.now();
     progress('validating', 0);
@@ -428,15 +466,12 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
     outputShapes = model.outputs.map((o) => o.shape.map((d) => d ?? 1));
     for (const o of outs) for (const v of o) if (!Number.isFinite(v)) warnings.push('prediction on a random input contains NaN/Infinity');
     if (opts.quantize && opts.quantize.length > 0) {
-      const ref = tfh.buildFloatModelArtifacts(modelJson, named, opts.shardBytes ?? DEFAULT_SHARD_BYTES);
-      const refModel = await tfh.loadArtifacts(ref);
-      const refOuts = await tfh.predict(refModel, inputs);
-      maxDeviation = 0;
-      refOuts.forEach((r, k) => {
-        const q = outs[k] as Float32Array;
-        for (let i = 0; i < r.length; i++) maxDeviation = Math.max(maxDeviation as number, Math.abs((r[i] as number) - (q[i] as number)));
-      });
-      refModel.dispose();
+      const shardBytes = opts.shardBytes ?? DEFAULT_SHARD_BYTES;
+      const ref = tfh.buildFloatModelArtifacts(modelJson, named, shardBytes);
+      maxDeviation = await deviation({ modelJson, shards: packed.shards.map((s) => s.data) }, ref, inputs, outs);
+      // a saturated softmax/sigmoid hides weight error: compare the pre-activation outputs too
+      const linear = withLinearOutputs(modelJson);
+      if (linear) maxPreActivationDeviation = await deviation({ modelJson: linear, shards: packed.shards.map((s) => s.data) }, { ...ref, modelJson: linear }, inputs);
     } else maxDeviation = 0;
     tfh.disposeAll(inputs, model);
     validated = true;
@@ -445,7 +480,8 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
   }
 
   // ---- metadata
-  const metadata = opts.metadata ? buildMetadata(opts.metadata, config, outputShapes) : null;
+  const metadata = opts.metadata ? buildMetadata(opts.metadata, config, outputShapes, { vectorization: tv, normalizations }) : null;
+  if (metadata) warnings.push(...metadata.warnings);
   timings.total = performance.now() - t0;
   return {
     modelJson,
@@ -463,10 +499,60 @@ export async function convertKeras(data: Buffer, opts: ConvertOptions): Promise<
       validated,
       outputShapes,
       maxDeviation,
+      maxPreActivationDeviation,
       warnings: [...new Set(warnings)],
       timingsMs: timings,
     },
   };
+}
+
+/** largest |a − b| over every output of two models on the same inputs (`aOuts`: a's outputs when already computed) */
+async function deviation(a: tfh.ModelArtifactsLike, b: tfh.ModelArtifactsLike, inputs: Parameters<typeof tfh.predict>[1], aOuts?: Float32Array[]): Promise<number> {
+  const ma = aOuts ? null : await tfh.loadArtifacts(a);
+  const mb = await tfh.loadArtifacts(b);
+  try {
+    const xs = aOuts ?? (await tfh.predict(ma as NonNullable<typeof ma>, inputs));
+    const ys = await tfh.predict(mb, inputs);
+    let max = 0;
+    ys.forEach((y, k) => {
+      const x = xs[k] as Float32Array;
+      for (let i = 0; i < y.length; i++) max = Math.max(max, Math.abs((y[i] as number) - (x[i] as number)));
+    });
+    return max;
+  } finally {
+    ma?.dispose();
+    mb.dispose();
+  }
+}
+
+/**
+ * The model with its output layers' final activation replaced by linear (Dense/Conv
+ * `activation`, an Activation layer, a Softmax layer), i.e. the logits; null when no output
+ * layer has a non-linear final activation or an output is a nested model.
+ */
+export function withLinearOutputs(modelJson: JsonObj): JsonObj | null {
+  const copy = JSON.parse(JSON.stringify(modelJson)) as JsonObj;
+  const topo = copy.modelTopology;
+  const mc = isObj(topo) ? topo.model_config : undefined;
+  if (!isObj(mc) || !isObj(mc.config) || !Array.isArray(mc.config.layers)) return null;
+  const layers = mc.config.layers.filter(isObj);
+  const outs = Array.isArray(mc.config.output_layers)
+    ? mc.config.output_layers.map((o) => (Array.isArray(o) && typeof o[0] === 'string' ? o[0] : ''))
+    : [isObj(layers[layers.length - 1]?.config) ? (layers[layers.length - 1]?.config as JsonObj).name : ''];
+  let changed = false;
+  for (const name of outs) {
+    const l = layers.find((x) => isObj(x.config) && x.config.name === name);
+    if (!l || !isObj(l.config) || isContainerClass(l.class_name)) return null;
+    if (l.class_name === 'Softmax') {
+      l.class_name = 'Activation';
+      l.config = { name: l.config.name ?? null, trainable: false, dtype: 'float32', activation: 'linear' };
+      changed = true;
+    } else if (typeof l.config.activation === 'string' && l.config.activation !== 'linear') {
+      l.config.activation = 'linear';
+      changed = true;
+    }
+  }
+  return changed ? copy : null;
 }
 
 /** Writes into a temp dir beside `outDir`, then moves files into place (never a half-written model). */

@@ -9,7 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // @tensorflow/tfjs package registers them, the bare core does not.
 import '@tensorflow/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerTensorLensLayers } from '../model/layers/gru-reset-after';
+import { registerTensorLensLayers } from '../model/layers';
 import { ConvertError, fail } from './errors';
 import type { JsonObj } from './keras/config';
 import type { RawWeight } from './keras/load';

@@ -164,7 +164,8 @@ export function packWeights(weights: NamedWeight[], opts: { shardBytes?: number;
     }
   }
   const all = Buffer.concat(parts);
-  const n = Math.max(1, Math.ceil(all.length / shardBytes));
+  // a model without weights gets no shard at all (`paths: []`), as tensorflowjs_converter writes it
+  const n = Math.ceil(all.length / shardBytes);
   const shards: PackedWeights['shards'] = [];
   for (let i = 0; i < n; i++)
     shards.push({ name: `group1-shard${i + 1}of${n}.bin`, data: all.subarray(i * shardBytes, Math.min(all.length, (i + 1) * shardBytes)) });

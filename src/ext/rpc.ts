@@ -19,6 +19,11 @@ export function fromThisExtension(sender: Runtime.MessageSender): boolean {
   return sender.id === browser.runtime.id;
 }
 
+/** A content script of this extension, running in a tab (the narrowest API: see MenusApi). */
+export function fromOurContentScript(sender: Runtime.MessageSender): boolean {
+  return sender.id === browser.runtime.id && sender.tab !== undefined && !fromExtensionPage(sender);
+}
+
 /** Registers a listener synchronously (call at the top level of an entry file). */
 export function serve<T extends Api>(target: Target, impl: T, allow: (s: Runtime.MessageSender) => boolean): void {
   browser.runtime.onMessage.addListener((msg: unknown, sender: Runtime.MessageSender) => {

@@ -3,6 +3,7 @@ import browser from './browser';
 import { MENU_IMAGE, MENU_TEXT } from '../shared/protocol';
 import { BADGE_TTL_MS } from '../shared/badge';
 import { setBadgeExpiry } from './storage';
+import { t } from './i18n';
 
 const BADGE_ALARM = 'tensorlens-clear-badge';
 
@@ -14,17 +15,53 @@ interface ActionApi {
 }
 const action = (): ActionApi => (browser as unknown as { action: ActionApi }).action;
 
-/** Menus persist across service-worker restarts; create them on install/startup only. */
-export async function createMenus(): Promise<void> {
+export interface MenuOptions {
+  image: boolean;
+  text: boolean;
+  /** all-sites access granted: the content script sees the right-click, so page contexts can be offered */
+  allSites: boolean;
+}
+
+/** Image contexts the browser knows; with the content script present also pages (CSS backgrounds, canvases). */
+const imageContexts = (allSites: boolean): string[] => (allSites ? ['image', 'video', 'page', 'frame', 'link'] : ['image', 'video']);
+
+/** Menus persist across service-worker restarts; (re)create them on install/startup/settings change. */
+export async function createMenus(o: MenuOptions): Promise<void> {
   await browser.contextMenus.removeAll();
-  browser.contextMenus.create({
-    id: MENU_IMAGE,
-    title: 'Classify image with TensorLens',
-    // 'page'/'frame'/'link' too: CSS backgrounds and <canvas> give no 'image' context; the content
-    // script then finds the image under the cursor.
-    contexts: ['image', 'video', 'page', 'frame', 'link'],
+  if (o.image) {
+    browser.contextMenus.create({
+      id: MENU_IMAGE,
+      title: t('menuClassifyImage'),
+      contexts: imageContexts(o.allSites) as Parameters<typeof browser.contextMenus.create>[0]['contexts'],
+    });
+  }
+  if (o.text) browser.contextMenus.create({ id: MENU_TEXT, title: t('menuClassifySelection'), contexts: ['selection'] });
+}
+
+/** Shows or hides the image item for what is under the cursor (page contexts only). */
+export async function setImageMenuVisible(visible: boolean): Promise<void> {
+  await browser.contextMenus.update(MENU_IMAGE, { visible }).catch(() => undefined);
+}
+
+interface MenusOnShown {
+  onShown?: { addListener(cb: (info: { contexts: string[]; menuIds: (string | number)[]; frameId?: number }, tab?: { id?: number }) => void): void };
+  refresh?(): Promise<void>;
+}
+const firefoxMenus = (): MenusOnShown => (browser as unknown as { menus?: MenusOnShown }).menus ?? {};
+
+/**
+ * Firefox only (menus.onShown): decide the image item's visibility while the menu is open, then
+ * refresh it. Chrome has no such event; there the content script reports each right-click.
+ */
+export function onMenuShown(cb: (contexts: string[], tabId: number | undefined, frameId: number | undefined) => Promise<boolean>): void {
+  const m = firefoxMenus();
+  m.onShown?.addListener((info, tab) => {
+    if (!info.menuIds.includes(MENU_IMAGE)) return;
+    void cb(info.contexts, tab?.id, info.frameId).then(async (visible) => {
+      await setImageMenuVisible(visible);
+      await m.refresh?.();
+    });
   });
-  browser.contextMenus.create({ id: MENU_TEXT, title: 'Classify selection with TensorLens', contexts: ['selection'] });
 }
 
 export async function showBadge(text: string, color: string): Promise<void> {

@@ -7,13 +7,16 @@
 import * as tf from './tf';
 import { configureTf, loadGraphModel, loadLayersModel, releaseBackends, setWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
 import { selectBackend } from './backend';
-import { imageTensor, predictScores, textTensor, type Predictor } from './inference';
-import { decodeImage, fetchImage, thumbnail, toInputPixels, type DecodedImage } from './image';
+import { firstEmbedding, predictScores, textTensor, type Predictor } from './inference';
+import { decodeImage, fetchImage, thumbnail, type DecodedImage } from './image';
+import { preprocessImage } from './preprocess';
 import { AppError } from '../shared/errors';
-import { MetadataError, parseMetadata, type ModelMetadata } from '../shared/metadata';
-import { encodeText, parseWordIndex, type WordIndex } from '../shared/tokenizer';
+import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from '../shared/metadata';
+import { encodeText, largestTextId, parseWordIndex, type WordIndex } from '../shared/tokenizer';
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
+import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
+import { storedModelHandler } from './stored-io';
 
 export interface HostOptions {
   /** extension root URL ending in '/', e.g. chrome-extension://id/ */
@@ -26,6 +29,10 @@ export interface HostOptions {
    * backend memory itself (Firefox's background page lives on).
    */
   onIdle?: () => void;
+  /** test builds: keep the last image job's model input (lastInput), to compare browsers */
+  recordInputs?: boolean;
+  /** reads a model the user imported (`stored:<id>`), null when it is not stored (any more) */
+  storedModel?: (id: string) => Promise<StoredModelFiles | null>;
 }
 
 interface LoadedModel {
@@ -33,6 +40,8 @@ interface LoadedModel {
   model: Predictor;
   wordIndex?: WordIndex;
   loadMs: number;
+  /** how errors name the model: its model file, or the imported model's name */
+  label: string;
 }
 
 export interface HostDiagnostics {
@@ -64,17 +73,19 @@ export class ModelHost implements ModelHostApi {
   private nextKey = 1;
   private releases = 0;
   private startup = { timeOrigin: performance.timeOrigin, hostCreatedAt: now(), firstJobAt: 0, backendStartMs: 0, modelLoadMs: 0 };
+  /** the last image job's model input, flattened (only with HostOptions.recordInputs) */
+  lastInput: number[] | null = null;
 
   constructor(private readonly opts: HostOptions) {
     configureTf(opts.baseUrl);
   }
 
   classifyImage(job: ImageJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runImage(job), job.idleReleaseMs);
+    return this.exclusive(() => this.runImage(job).finally(() => this.dropTransient(job)), job.idleReleaseMs);
   }
 
   classifyText(job: TextJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runText(job), job.idleReleaseMs);
+    return this.exclusive(() => this.runText(job).finally(() => this.dropTransient(job)), job.idleReleaseMs);
   }
 
   thumbnail(key: number): Promise<string | undefined> {
@@ -86,6 +97,14 @@ export class ModelHost implements ModelHostApi {
     } finally {
       k.img.close();
     }
+  }
+
+  /** A model tried before it is saved is not kept loaded (its next try is another draft). */
+  private dropTransient(job: ImageJob | TextJob): void {
+    if (!job.transient) return;
+    const p = this.models.get(job.model);
+    this.models.delete(job.model);
+    p?.then((m) => m.model.dispose(), () => undefined);
   }
 
   /** For tests and diagnostics: live tensor count. */
@@ -200,6 +219,7 @@ export class ModelHost implements ModelHostApi {
   }
 
   private async load(name: string, task: ModelTask): Promise<LoadedModel> {
+    if (isStoredModelName(name)) return this.loadStored(name, task);
     const t0 = now();
     const dir = `models/${name}/`;
     const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
@@ -222,7 +242,7 @@ export class ModelHost implements ModelHostApi {
 
     let wordIndex: WordIndex | undefined;
     if (task === 'text') {
-      const vocabPath = dir + (meta.text?.tokenizer.vocabFile ?? 'vocab.json');
+      const vocabPath = dir + (meta.text ? textVocabFile(meta.text) : 'vocab.json');
       const vocab = await this.fetchJson(vocabPath, new AppError('text-model-missing', `${vocabPath} is not in the extension package`));
       try {
         wordIndex = parseWordIndex(vocab, vocabPath);
@@ -241,11 +261,64 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
-    // No separate warm-up: the job that loaded the model predicts right away, and that first
-    // prediction is the warm-up (one MobileNetV2 inference less on every cold start); a failure
-    // there is reported as a load failure (firstPrediction).
+    return this.checked(name, { meta, model, wordIndex, loadMs: t0, label: modelPath });
+  }
+
+  /**
+   * Checks a just-loaded model (disposing it if that fails); `loaded.loadMs` holds the start time.
+   * No separate warm-up: the job that loaded the model predicts right away, and that first
+   * prediction is the warm-up (one MobileNetV2 inference less on every cold start); a failure
+   * there is reported as a load failure (firstPrediction).
+   */
+  private checked(name: string, loaded: LoadedModel): LoadedModel {
+    // ids past the Embedding would fail inside TF.js ("GatherV2: the index value … is not in
+    // [0, n)") on the first word that uses them: refuse the model up front, naming the numbers
+    const emb = firstEmbedding(loaded.model);
+    if (emb && loaded.meta.text && loaded.wordIndex) {
+      const largest = largestTextId(loaded.meta.text, loaded.wordIndex);
+      if (largest >= emb.inputDim) {
+        loaded.model.dispose();
+        throw new AppError(
+          'model-load-failed',
+          `${loaded.label}: ${textVocabFile(loaded.meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
+        );
+      }
+    }
     this.opts.onProgress?.({ model: name, fraction: 1 });
-    return { meta, model, wordIndex, loadMs: now() - t0 };
+    return { ...loaded, loadMs: now() - loaded.loadMs };
+  }
+
+  /** A model the user imported: read from the extension's IndexedDB; every error names it. */
+  private async loadStored(name: string, task: ModelTask): Promise<LoadedModel> {
+    const t0 = now();
+    const missingCode = task === 'text' ? 'text-model-missing' : 'model-missing';
+    const files = await this.opts.storedModel?.(storedModelId(name)).catch(() => null);
+    if (!files) throw new AppError(missingCode, `the imported model ${name} is no longer stored in the extension`);
+    const shown = (files.metadata as { displayName?: unknown } | null)?.displayName;
+    const label = `imported model "${typeof shown === 'string' ? shown : name}"`;
+    let meta: ModelMetadata;
+    try {
+      meta = parseMetadata(files.metadata, `${label} metadata.json`);
+    } catch (e) {
+      throw new AppError('model-load-failed', e instanceof MetadataError ? e.message : String(e));
+    }
+    if (meta.task !== task) throw new AppError('model-load-failed', `${label} is a ${meta.task} model, not a ${task} model`);
+    let wordIndex: WordIndex | undefined;
+    if (task === 'text') {
+      try {
+        wordIndex = parseWordIndex(files.vocab, `${label} vocab.json`);
+      } catch (e) {
+        throw new AppError('model-load-failed', (e as Error).message);
+      }
+    }
+    this.opts.onProgress?.({ model: name, fraction: 0 });
+    let model: Predictor;
+    try {
+      model = await loadLayersModel(storedModelHandler(files));
+    } catch (e) {
+      throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
+    }
+    return this.checked(name, { meta, model, wordIndex, loadMs: t0, label });
   }
 
   /**
@@ -284,9 +357,18 @@ export class ModelHost implements ModelHostApi {
     return { backend, m, modelLoadMs };
   }
 
-  /** A model's first prediction is its warm-up: when it fails, the model failed to load. */
-  private firstPrediction(job: ImageJob | TextJob, loadedNow: boolean, p: Promise<HostOutcome['scores']>): Promise<HostOutcome['scores']> {
-    return loadedNow ? p.catch((e: unknown) => Promise.reject(e instanceof AppError ? e : new AppError('model-load-failed', `models/${job.model}/: the first prediction failed (${(e as Error).message})`))) : p;
+  /**
+   * A model's first prediction is its warm-up: when it fails, the model failed to load, and it is
+   * not kept (the next job loads it again instead of failing the same way with a raw error).
+   */
+  private firstPrediction(job: ImageJob | TextJob, m: LoadedModel, loadedNow: boolean, p: Promise<HostOutcome['scores']>): Promise<HostOutcome['scores']> {
+    if (!loadedNow) return p;
+    return p.catch((e: unknown) => {
+      const cached = this.models.get(job.model);
+      this.models.delete(job.model);
+      void cached?.then((x) => x.model.dispose(), () => undefined);
+      throw e instanceof AppError ? e : new AppError('model-load-failed', `${m.label}: the first prediction failed (${(e as Error).message})`);
+    });
   }
 
   private async runImage(job: ImageJob): Promise<HostOutcome> {
@@ -317,10 +399,10 @@ export class ModelHost implements ModelHostApi {
     const t1 = now();
     let keep = false;
     try {
-      const px = toInputPixels(img, pre);
-      const input = imageTensor(px, pre);
+      const input = preprocessImage(img.pixels, pre);
+      if (this.opts.recordInputs) this.lastInput = Array.from(await input.data());
       const t2 = now();
-      const scores = await this.firstPrediction(job, modelLoadMs > 0, predictScores(m.model, input, m.meta));
+      const scores = await this.firstPrediction(job, m, modelLoadMs > 0, predictScores(m.model, input, m.meta));
       const t3 = now();
       // The thumbnail is not needed for the result: it is made when the background asks for it.
       this.dropKeptImage();
@@ -346,9 +428,11 @@ export class ModelHost implements ModelHostApi {
     if (!pre || !m.wordIndex) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no text preprocessing`);
     const t1 = now();
     const enc = encodeText(job.text, pre, m.wordIndex);
+    // only padding and OOV indices: the output would be the model's bias, not a judgement
+    if (enc.knownCount === 0) throw new AppError('no-known-words', `none of the ${enc.tokenCount} token(s) of the selection is in ${job.model}'s vocabulary`);
     const input = textTensor(enc.ids);
     const t2 = now();
-    const scores = await this.firstPrediction(job, modelLoadMs > 0, predictScores(m.model, input, m.meta));
+    const scores = await this.firstPrediction(job, m, modelLoadMs > 0, predictScores(m.model, input, m.meta));
     const t3 = now();
     return {
       scores,

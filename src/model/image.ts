@@ -1,17 +1,20 @@
 /**
  * Image acquisition in the model host (offscreen document / Firefox background page, which both
- * have a DOM): fetch by URL with a timeout and a byte cap, decode with createImageBitmap (SVG and
- * other formats it refuses: via an <img> element), then draw resized (never cropped) to the input.
+ * have a DOM): fetch by URL with a timeout and a byte cap, refuse incomplete or damaged files,
+ * decode with createImageBitmap (SVG and other formats it refuses: via an <img> element) to
+ * full-resolution RGBA for src/model/preprocess.ts. The popup thumbnail alone is canvas-drawn.
  */
 import { AppError, withTimeout } from '../shared/errors';
-import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, placeImage, thumbnailSize } from '../shared/geometry';
-import type { ImagePreprocessing } from '../shared/metadata';
+import { MAX_IMAGE_BYTES, MAX_IMAGE_PIXELS, thumbnailSize } from '../shared/geometry';
 import type { ImageSource } from '../shared/protocol';
-import type { Pixels } from './inference';
 import { imageHeader } from '../shared/image-header';
+import { checkImageIntegrity } from '../shared/image-integrity';
+import type { Rgba } from './preprocess';
 
 export interface DecodedImage {
+  /** for the thumbnail only (canvas-drawn); the model reads `pixels` */
   source: CanvasImageSource;
+  pixels: Rgba;
   width: number;
   height: number;
   close(): void;
@@ -65,6 +68,15 @@ export async function fetchImage(source: ImageSource, timeoutMs: number, maxByte
   }
 }
 
+/** Draws `source` at exactly `width`×`height` (no scaling, so no resampling) and reads its RGBA. */
+function readPixels(source: CanvasImageSource, width: number, height: number): Rgba {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new AppError('internal', 'no 2d canvas context');
+  ctx.drawImage(source, 0, 0);
+  return { data: ctx.getImageData(0, 0, width, height).data, width, height };
+}
+
 /** SVG (and anything createImageBitmap refuses) decodes through an <img>, then rasterises. */
 async function decodeWithImgElement(blob: Blob): Promise<DecodedImage> {
   const url = URL.createObjectURL(blob);
@@ -81,35 +93,48 @@ async function decodeWithImgElement(blob: Blob): Promise<DecodedImage> {
       10_000,
       'decoding the image',
     );
-    // An SVG without width/height has no intrinsic size: rasterise it at 512 px.
-    const w = img.naturalWidth || 512;
-    const h = img.naturalHeight || 512;
-    const canvas = document.createElement('canvas');
-    const size = thumbnailSize(w, h, 1024);
-    canvas.width = size.width;
-    canvas.height = size.height;
-    const ctx = canvas.getContext('2d');
+    // An SVG without width/height has no intrinsic size: rasterise it at 512 px; a huge one at 1024.
+    const size = thumbnailSize(img.naturalWidth || 512, img.naturalHeight || 512, 1024);
+    const canvas = new OffscreenCanvas(size.width, size.height);
+    const ctx = canvas.getContext('2d', { willReadFrequently: true });
     if (!ctx) throw new Error('no 2d context');
     ctx.drawImage(img, 0, 0, size.width, size.height);
-    return { source: canvas, width: size.width, height: size.height, close: () => undefined };
+    const pixels = { data: ctx.getImageData(0, 0, size.width, size.height).data, width: size.width, height: size.height };
+    return { source: canvas, pixels, width: size.width, height: size.height, close: () => undefined };
   } finally {
     URL.revokeObjectURL(url);
   }
 }
 
+/**
+ * Full-resolution RGBA as the page shows the file: EXIF orientation applied, alpha not
+ * premultiplied, no colour-space conversion (both browsers then give the decoder's own values,
+ * which is what makes Chrome and Firefox agree). Incomplete or damaged files are refused first.
+ */
 export async function decodeImage(blob: Blob): Promise<DecodedImage> {
-  const head = imageHeader(new Uint8Array(await blob.slice(0, 256 * 1024).arrayBuffer()));
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const head = imageHeader(bytes.subarray(0, 256 * 1024));
   if (head && head.width * head.height > MAX_IMAGE_PIXELS)
     throw new AppError('image-too-large', `the image is ${head.width}×${head.height} pixels (limit ${MAX_IMAGE_PIXELS / 1e6} megapixels)`);
-  const isSvg = /svg/i.test(blob.type) || (await blob.slice(0, 512).text()).includes('<svg');
+  const problem = checkImageIntegrity(bytes);
+  if (problem) throw new AppError(problem.kind === 'truncated' ? 'image-truncated' : 'image-corrupt', problem.message);
+  const isSvg = /svg/i.test(blob.type) || new TextDecoder().decode(bytes.subarray(0, 512)).includes('<svg');
   try {
     if (isSvg) return await decodeWithImgElement(blob);
-    const bmp = await createImageBitmap(blob);
-    return checkSize({ source: bmp, width: bmp.width, height: bmp.height, close: () => bmp.close() });
+    const bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    try {
+      checkSize(bmp.width, bmp.height);
+      return { source: bmp, pixels: readPixels(bmp, bmp.width, bmp.height), width: bmp.width, height: bmp.height, close: () => bmp.close() };
+    } catch (e) {
+      bmp.close();
+      throw e;
+    }
   } catch (e) {
     if (e instanceof AppError) throw e;
     try {
-      return checkSize(await decodeWithImgElement(blob));
+      const img = await decodeWithImgElement(blob);
+      checkSize(img.width, img.height);
+      return img;
     } catch (e2) {
       if (e2 instanceof AppError) throw e2;
       throw new AppError('image-unreadable', `the file is not an image this browser can decode (${blob.type || 'unknown type'}, ${blob.size} bytes)`);
@@ -117,42 +142,22 @@ export async function decodeImage(blob: Blob): Promise<DecodedImage> {
   }
 }
 
-function checkSize(img: DecodedImage): DecodedImage {
-  if (img.width * img.height > MAX_IMAGE_PIXELS) {
-    img.close();
-    throw new AppError('image-too-large', `the image is ${img.width}×${img.height} pixels (limit ${MAX_IMAGE_PIXELS / 1e6} megapixels)`);
-  }
-  if (img.width === 0 || img.height === 0) throw new AppError('image-unreadable', 'the image has no pixels');
-  return img;
+function checkSize(width: number, height: number): void {
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new AppError('image-too-large', `the image is ${width}×${height} pixels (limit ${MAX_IMAGE_PIXELS / 1e6} megapixels)`);
+  if (width === 0 || height === 0) throw new AppError('image-unreadable', 'the image has no pixels');
 }
 
-function canvas2d(width: number, height: number): { canvas: HTMLCanvasElement; ctx: CanvasRenderingContext2D } {
+/** A small JPEG for the popup and history (never the full image, never the model's input). */
+export function thumbnail(img: DecodedImage, max = 96): string {
+  const s = thumbnailSize(img.width, img.height, max);
   const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  canvas.width = s.width;
+  canvas.height = s.height;
+  const ctx = canvas.getContext('2d');
   if (!ctx) throw new AppError('internal', 'no 2d canvas context');
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
-  return { canvas, ctx };
-}
-
-/** The whole image resized to the model input (stretch or letterbox, never cropped), as RGBA. */
-export function toInputPixels(img: DecodedImage, pre: ImagePreprocessing): Pixels {
-  const [h, w] = pre.inputSize;
-  const { ctx } = canvas2d(w, h);
-  ctx.fillStyle = '#000';
-  ctx.fillRect(0, 0, w, h);
-  const r = placeImage(img.width, img.height, w, h, pre.resize);
-  ctx.drawImage(img.source, 0, 0, img.width, img.height, r.x, r.y, r.width, r.height);
-  const data = ctx.getImageData(0, 0, w, h);
-  return { data: data.data, width: w, height: h };
-}
-
-/** A small JPEG for the popup and history (never the full image). */
-export function thumbnail(img: DecodedImage, max = 96): string {
-  const s = thumbnailSize(img.width, img.height, max);
-  const { canvas, ctx } = canvas2d(s.width, s.height);
   ctx.fillStyle = '#fff';
   ctx.fillRect(0, 0, s.width, s.height);
   ctx.drawImage(img.source, 0, 0, s.width, s.height);

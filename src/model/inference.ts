@@ -1,10 +1,10 @@
 /**
- * Tensor-level steps of a job, free of browser APIs so they run in Node tests: pixels → input
- * tensor, text ids → input tensor, predict → scores, warm-up. Every intermediate tensor is tidied
+ * Tensor-level steps of a job, free of browser APIs so they run in Node tests (image input tensors:
+ * preprocess.ts): text ids → input tensor, predict → scores, warm-up. Every intermediate tensor is tidied
  * or disposed; tf.memory() is flat after each call (test/unit/model/inference.test.ts).
  */
 import * as tf from './tf';
-import type { ImagePreprocessing, ModelMetadata } from '../shared/metadata';
+import type { ModelMetadata } from '../shared/metadata';
 import { toProbabilities, type LabelScore } from '../shared/postprocess';
 
 /** What both LayersModel and GraphModel offer for inference. */
@@ -20,23 +20,24 @@ function outputsOf(out: tf.Tensor | tf.Tensor[] | tf.NamedTensorMap): tf.Tensor[
   return Object.keys(out).sort().map((k) => out[k] as tf.Tensor);
 }
 
-export interface Pixels {
-  data: Uint8ClampedArray;
-  width: number;
-  height: number;
+/** Anything with tfjs-layers' `layers` list (a LayersModel); graph models have none. */
+interface WithLayers {
+  layers: { getClassName(): string; getConfig(): object; name: string; layers?: unknown }[];
 }
 
-/** RGBA pixels already at the model's input size → float tensor [1, h, w, c]. */
-export function imageTensor(px: Pixels, pre: ImagePreprocessing): tf.Tensor4D {
-  return tf.tidy(() => {
-    const rgba = tf.tensor3d(new Int32Array(px.data), [px.height, px.width, 4], 'int32');
-    let x: tf.Tensor3D = tf.cast(tf.slice(rgba, [0, 0, 0], [-1, -1, 3]), 'float32');
-    if (pre.channels === 1) x = tf.mean(x, -1, true);
-    x = tf.add(tf.mul(x, pre.scale), pre.offset);
-    if (pre.mean) x = tf.sub(x, tf.tensor1d(pre.mean));
-    if (pre.std) x = tf.div(x, tf.tensor1d(pre.std));
-    return tf.expandDims(x, 0);
-  });
+/** The first Embedding the token ids meet (nested models included): its name and input_dim. */
+export function firstEmbedding(model: unknown): { name: string; inputDim: number } | null {
+  const layers = (model as Partial<WithLayers>).layers;
+  if (!Array.isArray(layers)) return null;
+  for (const l of layers) {
+    if (l.getClassName() === 'Embedding') {
+      const dim = (l.getConfig() as { inputDim?: unknown }).inputDim;
+      return typeof dim === 'number' ? { name: l.name, inputDim: dim } : null;
+    }
+    const inner = firstEmbedding(l);
+    if (inner) return inner;
+  }
+  return null;
 }
 
 export function textTensor(ids: readonly number[]): tf.Tensor2D {

@@ -10,13 +10,13 @@ import '@tensorflow/tfjs-backend-webgl';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import singleThreadFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { BackendWasmModule, WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
-import { registerTensorLensLayers } from './layers/gru-reset-after';
+import { registerTensorLensLayers } from './layers';
 import { withTimeout } from '../shared/errors';
 
 // Named re-exports (not the namespace object), so webpack can drop the ops nobody uses.
 export {
-  Tensor, add, cast, dispose, div, expandDims, getBackend, memory, mean, mul, ones, setBackend, slice, sub, sum,
-  tensor1d, tensor2d, tensor3d, tidy, zeros, io,
+  Tensor, add, cast, dispose, div, expandDims, getBackend, memory, mean, mul, ones, pad, reverse, setBackend,
+  slice, sub, sum, tensor1d, tensor2d, tensor3d, tidy, zeros, io,
 } from '@tensorflow/tfjs-core';
 export type { NamedTensorMap, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 export { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';

@@ -5,6 +5,7 @@
 import browser from '../ext/browser';
 import { fromExtensionPage, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { ModelHost } from '../model/host';
+import { getModelFiles } from '../ext/model-store';
 import type { BackgroundApi } from '../shared/protocol';
 
 const background = rpcClient<BackgroundApi>('background', sendToRuntime);
@@ -13,6 +14,8 @@ const host = new ModelHost({
   onProgress: (p) => void background.reportProgress(p).catch(() => undefined),
   // Idle: the background closes this document, which frees all of its memory at once.
   onIdle: () => void background.hostIdle().catch(() => undefined),
+  recordInputs: __TEST__,
+  storedModel: getModelFiles,
 });
 
 // Only the service worker (an extension context) may ask for work.

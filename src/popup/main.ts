@@ -1,168 +1,183 @@
 /**
- * Popup: renders the current job (loading model with progress, working, result, error), the
- * history and the settings, straight from storage, and re-renders when storage changes.
- * No TF.js here: it must paint fast.
+ * Popup: the current job (loading model with progress, working, result, error), the history,
+ * straight from state; re-renders when state changes. A history row opens its full result.
+ * Clear can be undone. No TF.js here: it must paint fast.
  */
 import { extensionUrl } from '../ext/browser';
-import { clearHistory, getHistory, getJob, getSettings, onStateChanged, setSettings } from '../ext/storage';
-import { BACKEND_SETTINGS, MODELS_INDEX_PATH, type BackendSetting, type ClassificationResult, type JobState, type ModelIndex, type Settings } from '../shared/protocol';
-import { errorSentence } from './error-text';
-import { ms, percent, timeAgo } from './format';
+import { localizePage, t, uiLanguage } from '../ext/i18n';
+import { requestAllSites } from '../ext/permissions';
+import { clearHistory, getHistory, getJob, getSettings, onStateChanged, restoreHistory } from '../ext/storage';
+import { MODELS_INDEX_PATH, type ClassificationResult, type JobState, type ModelIndex } from '../shared/protocol';
+import { defaultSettings, type Settings } from '../shared/settings';
+import { isSafeThumbnail } from '../shared/safe-text';
+import { byId, h, icon } from '../ui/dom';
+import { ERROR_MESSAGE_KEY } from '../ui/error-text';
+import { percent, timeAgo } from '../ui/format';
+import { pageText, resultCard } from '../ui/result-view';
 
-type Child = Node | string | null | undefined | false;
+const lang = uiLanguage();
+let index: ModelIndex = { models: [], defaults: { image: null, text: null } };
+let settings: Settings = defaultSettings(index.defaults);
+let job: JobState | undefined;
+let history: ClassificationResult[] = [];
+/** a history entry the user opened, shown instead of the latest job */
+let opened: ClassificationResult | null = null;
+let announcedJob = '';
+let undoItems: ClassificationResult[] = [];
+let undoTimer: ReturnType<typeof setTimeout> | undefined;
 
-function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-  for (const c of children) if (c) el.append(c);
-  return el;
-}
-
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-
-function scoresList(r: ClassificationResult): HTMLElement {
-  return h(
-    'ol',
-    { class: 'scores', 'aria-label': 'Labels by probability' },
-    ...r.scores.map((s, i) => {
-      const pct = percent(s.probability);
-      return h(
-        'li',
-        { class: i === 0 ? 'top' : '', 'data-label': s.label },
-        h('span', { class: 'label' }, s.label),
-        h(
-          'div',
-          { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': (s.probability * 100).toFixed(1), 'aria-label': `${s.label} ${pct}` },
-          h('span', { style: `width:${(s.probability * 100).toFixed(1)}%` }),
-        ),
-        h('span', { class: 'pct' }, pct),
-      );
-    }),
-  );
-}
-
-function resultCard(r: ClassificationResult): HTMLElement {
-  const top = r.scores[0];
-  const t = r.timings;
-  const head =
-    r.task === 'image'
-      ? h('div', { class: 'head' }, r.thumbnail ? h('img', { class: 'thumb', src: r.thumbnail, alt: 'The classified image' }) : null,
-          h('div', {}, h('strong', { class: 'top-label' }, top?.label ?? '?'), h('div', { class: 'muted' }, r.imageSize ? `${r.imageSize.width}×${r.imageSize.height}` : '')))
-      : h('div', { class: 'head' }, h('div', {},
-          h('strong', { class: 'top-label' }, top?.label ?? '?'),
-          h('blockquote', { class: 'snippet' }, r.text?.snippet ?? ''),
-          r.text?.truncated || r.text?.charsTruncated
-            ? h('p', { class: 'muted truncated' }, `The text was truncated: only the first part (of ${r.text?.inputChars ?? 0} characters) was classified.`)
-            : null));
-  const timing = [
-    r.task === 'image' ? `fetch+decode ${ms(t.acquireMs)}` : null,
-    `preprocess ${ms(t.preprocessMs)}`,
-    `inference ${ms(t.inferenceMs)}`,
-    `total ${ms(t.totalMs)}`,
-    t.modelLoadMs > 0 ? `(model load ${ms(t.modelLoadMs)})` : null,
-  ].filter(Boolean).join(' · ');
+function emptyState(): HTMLElement {
   return h(
     'div',
-    { class: 'card', id: 'result', 'data-task': r.task, 'data-top-label': top?.label ?? '' },
-    head,
-    scoresList(r),
-    h('div', { class: 'meta' },
-      h('div', {}, 'Model: ', h('span', { class: 'model-name' }, r.modelName)),
-      h('div', {}, 'Backend: ', h('span', { class: 'backend' }, r.backend)),
-      h('div', { class: 'timings', 'data-total-ms': String(Math.round(t.totalMs)) }, timing)),
+    { class: 'empty' },
+    h('p', { class: 'empty-title' }, t('emptyTitle')),
+    h(
+      'ol',
+      { class: 'steps' },
+      h('li', {}, h('span', { class: 'step-icon' }, icon('image')), h('span', {}, t('emptyStepImage', t('menuClassifyImage')))),
+      h('li', {}, h('span', { class: 'step-icon' }, icon('text')), h('span', {}, t('emptyStepText', t('menuClassifySelection')))),
+    ),
+    h('p', { class: 'muted' }, t('emptyPrivacy')),
   );
 }
 
-function renderStatus(job: JobState | undefined): void {
-  const box = $('status');
-  box.replaceChildren();
-  box.dataset.phase = job?.phase ?? 'idle';
-  box.dataset.jobId = job?.id ?? '';
-  if (!job) {
-    box.append(h('p', { class: 'hint' }, 'Right-click an image (or selected text) on any page and pick “Classify … with TensorLens”.'));
-    return;
+/** The one-sentence reason (the error sentence) and the one button that grants all-sites access. */
+function grantBox(reason: HTMLElement): HTMLElement {
+  const b = h('button', { class: 'btn primary', type: 'button', id: 'grant-all-sites' }, t('grantAllSites'));
+  b.addEventListener('click', () => {
+    // No await before the request: browsers show the prompt only while handling the click.
+    void requestAllSites().then((ok) => {
+      b.replaceWith(h('p', { class: ok ? 'ok' : 'muted', id: 'grant-result' }, t(ok ? 'grantDone' : 'grantRefused')));
+    });
+  });
+  return h('div', { class: 'grant' }, reason, b);
+}
+
+function statusBody(): Node[] {
+  if (opened) {
+    const back = h('button', { class: 'btn quiet', type: 'button', id: 'back-to-latest' }, t('backToLatest'));
+    back.addEventListener('click', () => {
+      opened = null;
+      renderStatus();
+      byId('history').querySelector<HTMLElement>('button')?.focus();
+    });
+    return [back, resultCard(opened, lang)];
   }
+  if (!job) return history.length === 0 ? [emptyState()] : [h('p', { class: 'hint' }, t('hintNoJob'))];
   switch (job.phase) {
     case 'loading-model': {
       const f = job.progress ?? 0;
-      box.append(h('p', {}, `Loading model… ${Math.round(f * 100)}%`), h('progress', { max: '1', value: String(f), 'aria-label': 'Model loading progress' }));
-      return;
+      return [h('p', { id: 'progress-label' }, t('loadingModel', percent(f, lang))), h('progress', { max: '1', value: String(f), 'aria-labelledby': 'progress-label' })];
     }
     case 'working':
-      box.append(h('p', {}, job.task === 'image' ? 'Classifying the image…' : 'Classifying the text…'), h('progress', { 'aria-label': 'Working' }));
-      return;
-    case 'error':
-      if (job.error)
-        box.append(
-          h('p', { class: 'error', id: 'error', 'data-code': job.error.code }, errorSentence(job.error.code)),
-          h('p', { class: 'muted' }, job.error.message ? `Details: ${job.error.message}` : ''),
-        );
-      return;
+      return [h('p', { id: 'progress-label' }, t(job.task === 'image' ? 'workingImage' : 'workingText')), h('progress', { 'aria-labelledby': 'progress-label' })];
+    case 'error': {
+      if (!job.error) return [];
+      const code = job.error.code;
+      const sentence = h('p', { class: 'error', id: 'error', 'data-code': code }, t(ERROR_MESSAGE_KEY[code]));
+      return [
+        code === 'site-access-needed' ? grantBox(sentence) : sentence,
+        job.error.message ? h('p', { class: 'muted details' }, t('errorDetails'), ': ', pageText(job.error.message)) : null,
+      ].filter((x): x is HTMLElement => x !== null);
+    }
     case 'done':
-      if (job.result) box.append(resultCard(job.result));
-      return;
+      return job.result ? [resultCard(job.result, lang)] : [];
   }
 }
 
-function renderHistory(items: ClassificationResult[]): void {
-  const list = $('history');
-  list.replaceChildren(
-    ...items.map((r) => {
-      const top = r.scores[0];
-      return h('li', { 'data-task': r.task, 'data-top-label': top?.label ?? '' },
-        r.thumbnail ? h('img', { src: r.thumbnail, alt: '' }) : h('span', { class: 'text-icon', 'aria-hidden': 'true' }, '¶'),
-        h('span', { class: 'snip' }, r.task === 'text' ? `“${r.text?.snippet ?? ''}”` : (r.sourceUrl ?? 'image')),
-        h('strong', {}, `${top?.label ?? '?'} ${top ? percent(top.probability) : ''}`),
-        h('span', { class: 'muted' }, timeAgo(r.createdAt)));
-    }),
+function renderStatus(): void {
+  const box = byId('status');
+  box.dataset.phase = opened ? 'history' : (job?.phase ?? 'idle');
+  box.dataset.jobId = job?.id ?? '';
+  byId('status-body').replaceChildren(...statusBody());
+}
+
+/** One polite announcement per finished job, only for jobs that finish while the popup is open. */
+function announce(initial: boolean): void {
+  if (!job || (job.phase !== 'done' && job.phase !== 'error') || job.id === announcedJob) return;
+  announcedJob = job.id;
+  if (initial) return;
+  const top = job.result?.scores[0];
+  byId('announcer').textContent =
+    job.phase === 'done' && top ? t('announceResult', top.label, percent(top.probability, lang)) : t(ERROR_MESSAGE_KEY[job.error?.code ?? 'internal']);
+}
+
+function historyRow(r: ClassificationResult): HTMLElement {
+  const top = r.scores[0];
+  const what = r.task === 'text' ? pageText(r.text?.snippet ?? '', { class: 'snip' }) : h('span', { class: 'snip' }, r.sourceUrl ? hostOf(r.sourceUrl) : t('historyImage'));
+  const btn = h(
+    'button',
+    { type: 'button', class: 'row-btn', 'data-id': r.id },
+    isSafeThumbnail(r.thumbnail) ? h('img', { src: r.thumbnail, alt: '' }) : h('span', { class: 'text-icon' }, icon(r.task === 'text' ? 'text' : 'image')),
+    h('span', { class: 'row-main' }, h('span', { class: 'row-label' }, h('bdi', {}, top?.label ?? '?'), ' ', top ? percent(top.probability, lang) : ''), what),
+    h('span', { class: 'muted row-time' }, timeAgo(r.createdAt, Date.now(), lang)),
   );
-  if (items.length === 0) list.append(h('li', { class: 'muted' }, 'No results yet.'));
-  $<HTMLButtonElement>('clear-history').disabled = items.length === 0;
+  btn.addEventListener('click', () => {
+    opened = r;
+    renderStatus();
+    byId('back-to-latest').focus();
+  });
+  return h('li', { 'data-task': r.task, 'data-top-label': top?.label ?? '' }, btn);
 }
 
-let index: ModelIndex = { models: [], defaults: { image: null, text: null } };
-
-async function loadIndex(): Promise<void> {
+function hostOf(url: string): string {
   try {
-    index = (await (await fetch(extensionUrl(MODELS_INDEX_PATH))).json()) as ModelIndex;
+    return new URL(url).host || t('historyImage');
   } catch {
-    // The popup still shows state; the background reports model-missing on use.
+    return t('historyImage');
   }
 }
 
-const defaults = (): Settings => ({ imageModel: index.defaults.image ?? '', textModel: index.defaults.text ?? '', backend: 'auto' });
-
-async function renderSettings(): Promise<void> {
-  const s = await getSettings(defaults());
-  const fill = (id: string, task: 'image' | 'text', value: string): void => {
-    const sel = $<HTMLSelectElement>(id);
-    const models = index.models.filter((m) => m.task === task);
-    sel.replaceChildren(...(models.length ? models.map((m) => h('option', { value: m.name }, m.displayName)) : [h('option', { value: '' }, 'none installed')]));
-    sel.value = value;
-  };
-  fill('set-image-model', 'image', s.imageModel);
-  fill('set-text-model', 'text', s.textModel);
-  $<HTMLSelectElement>('set-backend').value = s.backend;
+function renderHistory(): void {
+  byId('history').replaceChildren(...history.map(historyRow));
+  byId('history-off').hidden = settings.historyEnabled;
+  const clear = byId<HTMLButtonElement>('clear-history');
+  clear.hidden = history.length === 0;
+  byId('history-section').hidden = history.length === 0 && byId('undo-bar').hidden && settings.historyEnabled;
 }
 
-async function saveSettings(): Promise<void> {
-  const backend = $<HTMLSelectElement>('set-backend').value as BackendSetting;
-  await setSettings({
-    imageModel: $<HTMLSelectElement>('set-image-model').value,
-    textModel: $<HTMLSelectElement>('set-text-model').value,
-    backend: BACKEND_SETTINGS.includes(backend) ? backend : 'auto',
-  });
+async function clearWithUndo(): Promise<void> {
+  undoItems = await clearHistory();
+  const bar = byId('undo-bar');
+  bar.hidden = false;
+  byId('undo-clear').focus();
+  clearTimeout(undoTimer);
+  undoTimer = setTimeout(() => {
+    bar.hidden = true;
+    undoItems = [];
+    renderHistory();
+  }, 15_000);
 }
 
-async function refresh(keys?: string[]): Promise<void> {
-  if (!keys || keys.includes('job')) renderStatus(await getJob());
-  if (!keys || keys.includes('history')) renderHistory(await getHistory());
-  if (!keys || keys.includes('settings')) await renderSettings();
+async function undoClear(): Promise<void> {
+  clearTimeout(undoTimer);
+  byId('undo-bar').hidden = true;
+  await restoreHistory(undoItems, settings.historyLimit);
+  undoItems = [];
+  byId('clear-history').focus();
 }
 
+async function refresh(keys?: string[], initial = false): Promise<void> {
+  if (!keys || keys.includes('settings')) settings = await getSettings(defaultSettings(index.defaults));
+  if (!keys || keys.includes('job')) job = await getJob();
+  if (!keys || keys.includes('history')) history = await getHistory();
+  if (opened && !history.some((r) => r.id === opened?.id)) opened = null;
+  renderStatus();
+  renderHistory();
+  announce(initial);
+}
+
+localizePage();
 onStateChanged((keys) => void refresh(keys));
-for (const id of ['set-image-model', 'set-text-model', 'set-backend']) $(id).addEventListener('change', () => void saveSettings());
-$('clear-history').addEventListener('click', () => void clearHistory());
-void loadIndex().then(() => refresh()).then(() => {
-  document.body.dataset.ready = 'true';
-});
+byId('clear-history').addEventListener('click', () => void clearWithUndo());
+byId('undo-clear').addEventListener('click', () => void undoClear());
+void fetch(extensionUrl(MODELS_INDEX_PATH))
+  .then((r) => r.json() as Promise<ModelIndex>)
+  .then((i) => {
+    index = i;
+  })
+  .catch(() => undefined) // the popup still shows state; the background reports model-missing on use
+  .then(() => refresh(undefined, true))
+  .then(() => {
+    document.body.dataset.ready = 'true';
+  });

@@ -1,7 +1,7 @@
 /**
  * Error codes shared by every context. Errors cross context boundaries as data
  * ({ok:false, code, message}) and are rethrown as AppError on the receiving side; the popup turns
- * each code into one sentence (src/popup/error-text.ts), so users never see stacks.
+ * each code into one sentence (src/ui/error-text.ts, worded in _locales), so users never see stacks.
  */
 export const ERROR_CODES = [
   'model-missing',
@@ -9,12 +9,17 @@ export const ERROR_CODES = [
   'model-format-unsupported',
   'text-model-missing',
   'image-unreadable',
+  'image-truncated',
+  'image-corrupt',
+  'page-image-not-shown',
   'image-too-large',
   'image-fetch-failed',
   'image-tainted',
   'no-image',
   'page-not-allowed',
+  'site-access-needed',
   'empty-selection',
+  'no-known-words',
   'backend-failed',
   'timeout',
   'internal',

@@ -7,7 +7,7 @@ import type { ErrorCode } from './errors';
 import type { LabelScore } from './postprocess';
 import type { ModelTask } from './metadata';
 
-export type Target = 'background' | 'model-host' | 'content';
+export type Target = 'background' | 'model-host' | 'content' | 'menus';
 
 export type BackendName = 'wasm' | 'webgl' | 'cpu';
 export type BackendSetting = 'auto' | BackendName;
@@ -33,6 +33,8 @@ export interface ImageJob {
   source: ImageSource;
   /** release the models (and in Chrome the offscreen document) after this long without a job; 0 = never */
   idleReleaseMs?: number;
+  /** an import being tried before it is saved: not kept loaded afterwards */
+  transient?: boolean;
 }
 
 export interface TextJob {
@@ -40,6 +42,7 @@ export interface TextJob {
   backend: BackendSetting;
   text: string;
   idleReleaseMs?: number;
+  transient?: boolean;
 }
 
 export interface HostOutcome {
@@ -73,7 +76,17 @@ export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
   /** Chrome: the offscreen document has been idle for the user's idle-release period. */
   hostIdle(): Promise<void>;
+  /** settings were saved (menus follow); wakes the Chrome service worker */
+  settingsChanged(): Promise<void>;
+  /** first-run page: runs the real pipeline on its sample image (a data: URL) or sample text */
+  tryExample(task: ModelTask, payload: string): Promise<void>;
+  /** the options page's "try it" on a model being imported (stored as a draft) */
+  tryModel(req: TryRequest): Promise<HostOutcome>;
 }
+
+export type TryRequest =
+  | { task: 'image'; model: string; dataUrl: string }
+  | { task: 'text'; model: string; text: string };
 
 /** What the page offers (narrow: content scripts only answer the extension). */
 export interface ContentApi {
@@ -81,14 +94,21 @@ export interface ContentApi {
   getSelection(): Promise<string>;
   /** the image the user right-clicked, when only the page can read it */
   captureImage(hint: CaptureHint): Promise<CapturedImage>;
+  /** whether the last trusted right-click was on something the image item can classify */
+  hasImageAtClick(): Promise<boolean>;
+}
+
+/** What a content script may tell the background (Chrome: so the image item shows only over images). */
+export interface MenusApi {
+  rightClicked(onImage: boolean): Promise<void>;
 }
 
 export interface CaptureHint {
   srcUrl?: string;
   mediaType?: string;
   /**
-   * Read the pixels even of a plain http(s) <img>: the fallback when the extension's own fetch is
-   * refused (images behind a login need the page's cookies, which the extension's fetch lacks).
+   * Read the pixels of the right-clicked <img> showing `srcUrl` (and nothing else): the fallback
+   * when the extension's own fetch is refused (images behind a login need the page's cookies).
    */
   pixels?: boolean;
 }
@@ -96,7 +116,11 @@ export interface CaptureHint {
 export type CapturedImage =
   | { kind: 'url'; url: string }
   | { kind: 'data-url'; dataUrl: string }
-  | { kind: 'none'; reason: 'no-image' | 'image-tainted' | 'image-unreadable'; message: string };
+  | { kind: 'none'; reason: CaptureRefusal; message: string };
+
+/** 'no-click': the script was injected after the right-click, so it cannot know the element. */
+export type CaptureRefusal = 'no-image' | 'image-tainted' | 'image-unreadable' | 'page-image-not-shown' | 'no-click';
+const CAPTURE_REFUSALS: readonly unknown[] = ['no-image', 'image-tainted', 'image-unreadable', 'page-image-not-shown', 'no-click'] satisfies CaptureRefusal[];
 
 export interface RpcRequest {
   target: Target;
@@ -107,7 +131,7 @@ export interface RpcRequest {
 export function isRpcRequest(m: unknown): m is RpcRequest {
   if (typeof m !== 'object' || m === null) return false;
   const r = m as Record<string, unknown>;
-  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content') &&
+  return (r.target === 'background' || r.target === 'model-host' || r.target === 'content' || r.target === 'menus') &&
     typeof r.method === 'string' && Array.isArray(r.args);
 }
 
@@ -126,9 +150,13 @@ export interface ClassificationResult {
   createdAt: number;
   thumbnail?: string;
   imageSize?: { width: number; height: number };
+  /** the image URL the browser reported for the click (never the page's address) */
   sourceUrl?: string;
-  pageUrl?: string;
   text?: HostOutcome['text'];
+  /** from a private window: shown once, never stored */
+  private?: boolean;
+  /** said beside the result, e.g. that the picked model is gone and the default was used */
+  notice?: string;
 }
 
 export interface JobState {
@@ -141,25 +169,6 @@ export interface JobState {
   progress?: number;
   result?: ClassificationResult;
   error?: { code: ErrorCode; message: string };
-}
-
-export interface Settings {
-  imageModel: string;
-  textModel: string;
-  backend: BackendSetting;
-  /**
-   * Minutes without a classification after which the loaded models are released (Chrome closes
-   * the offscreen document; Firefox disposes the models and backend memory). 0 = keep them.
-   * Absent = DEFAULT_IDLE_RELEASE_MINUTES.
-   */
-  idleReleaseMinutes?: number;
-}
-
-export const DEFAULT_IDLE_RELEASE_MINUTES = 5;
-
-/** The idle-release period of these settings in milliseconds (0 = never). */
-export function idleReleaseMs(s: Settings): number {
-  return Math.round((s.idleReleaseMinutes ?? DEFAULT_IDLE_RELEASE_MINUTES) * 60_000);
 }
 
 export interface ModelIndexEntry {
@@ -177,19 +186,10 @@ export interface ModelIndex {
 }
 
 export const MODELS_INDEX_PATH = 'models/index.json';
-export const HISTORY_LIMIT = 50;
 export const TOP_K = 5;
 
 export const MENU_IMAGE = 'tensorlens-classify-image';
 export const MENU_TEXT = 'tensorlens-classify-selection';
-
-export function isSettings(v: unknown): v is Settings {
-  if (typeof v !== 'object' || v === null) return false;
-  const s = v as Record<string, unknown>;
-  return typeof s.imageModel === 'string' && typeof s.textModel === 'string' &&
-    (BACKEND_SETTINGS as readonly unknown[]).includes(s.backend) &&
-    (s.idleReleaseMinutes === undefined || (typeof s.idleReleaseMinutes === 'number' && Number.isFinite(s.idleReleaseMinutes) && s.idleReleaseMinutes >= 0));
-}
 
 /** Validates a content script's capture reply (types don't exist on the wire, STYLE §4). */
 export function parseCapturedImage(v: unknown): CapturedImage {
@@ -198,8 +198,8 @@ export function parseCapturedImage(v: unknown): CapturedImage {
   if (c.kind === 'url' && typeof c.url === 'string' && /^(https?|data):/i.test(c.url)) return { kind: 'url', url: c.url };
   if (c.kind === 'data-url' && typeof c.dataUrl === 'string' && c.dataUrl.startsWith('data:image/'))
     return { kind: 'data-url', dataUrl: c.dataUrl };
-  if (c.kind === 'none' && (c.reason === 'no-image' || c.reason === 'image-tainted' || c.reason === 'image-unreadable'))
-    return { kind: 'none', reason: c.reason, message: typeof c.message === 'string' ? c.message : '' };
+  if (c.kind === 'none' && CAPTURE_REFUSALS.includes(c.reason))
+    return { kind: 'none', reason: c.reason as CaptureRefusal, message: typeof c.message === 'string' ? c.message : '' };
   throw new Error('capture reply has an unexpected shape');
 }
 

@@ -8,7 +8,7 @@
  *
  * The format of the vocabulary and metadata is described in docs/text-model.md.
  */
-import type { TextPreprocessing, TokenizerConfig } from './metadata';
+import type { TextPreprocessing, TextVectorizationConfig, TokenizerConfig } from './metadata';
 
 /** {"word": index}; indices are positive integers, 0 is reserved for padding. */
 export type WordIndex = Record<string, number>;
@@ -70,6 +70,16 @@ export function textToTokens(text: string, cfg: TokenizerConfig): string[] {
  * Throws when `oovToken` is set but missing from the index (the metadata contract requires it).
  */
 export function textToSequence(text: string, cfg: TokenizerConfig, wordIndex: WordIndex): number[] {
+  return tokenizeWithTokenizer(text, cfg, wordIndex).ids;
+}
+
+interface Lookup {
+  ids: number[];
+  /** tokens that mapped to a real vocabulary entry (not dropped, not the OOV index) */
+  known: number;
+}
+
+function tokenizeWithTokenizer(text: string, cfg: TokenizerConfig, wordIndex: WordIndex): Lookup {
   let oovIndex: number | null = null;
   if (cfg.oovToken !== null) {
     if (!hasOwn(wordIndex, cfg.oovToken))
@@ -77,16 +87,69 @@ export function textToSequence(text: string, cfg: TokenizerConfig, wordIndex: Wo
     oovIndex = wordIndex[cfg.oovToken] as number;
   }
   const numWords = cfg.numWords;
-  const out: number[] = [];
+  const ids: number[] = [];
+  let known = 0;
   for (const tok of textToTokens(text, cfg)) {
     if (hasOwn(wordIndex, tok)) {
       const i = wordIndex[tok] as number;
       if (numWords !== null && numWords > 0 && i >= numWords) {
-        if (oovIndex !== null) out.push(oovIndex);
-      } else out.push(i);
-    } else if (oovIndex !== null) out.push(oovIndex);
+        if (oovIndex !== null) ids.push(oovIndex);
+      } else {
+        ids.push(i);
+        if (i !== oovIndex) known++;
+      }
+    } else if (oovIndex !== null) ids.push(oovIndex);
   }
+  return { ids, known };
+}
+
+// Keras 3 TextVectorization strips this class with tf.strings.regex_replace (RE2):
+// r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']' — Python's string.punctuation, the 32 ASCII
+// punctuation characters (",-\." is the range , - .), replaced by "" (not by a space).
+const TV_PUNCTUATION = /[!"#$%&()*+,\-./:;<=>?@[\\\]^_`{|}~']/g;
+// tf.strings.lower without `encoding` is absl::AsciiStrToLower: only A-Z change; É, Ж stay.
+const asciiLower = (s: string): string => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+// tf.strings.split with no separator splits on runs of ASCII whitespace (like bytes.split()):
+// space, \t, \n, \v, \f, \r; U+00A0 and other Unicode spaces are part of tokens.
+const ASCII_WHITESPACE = /[ \t\n\v\f\r]+/;
+
+/**
+ * Text → tokens as a Keras TextVectorization layer makes them (`_preprocess`): standardize
+ * (ASCII lowercasing and/or stripping ASCII punctuation), split (whitespace runs, or one token
+ * per code point as tf.strings.unicode_split), then n-grams as tf.strings.ngrams: for each width
+ * in order, every window of that many tokens joined by " " (none when the text is shorter).
+ */
+export function vectorizationTokens(text: string, cfg: Omit<TextVectorizationConfig, 'vocabFile'>): string[] {
+  let s = text;
+  if (cfg.standardize === 'lower' || cfg.standardize === 'lower_and_strip_punctuation') s = asciiLower(s);
+  if (cfg.standardize === 'strip_punctuation' || cfg.standardize === 'lower_and_strip_punctuation') s = s.replace(TV_PUNCTUATION, '');
+  let toks: string[];
+  if (cfg.split === 'whitespace') toks = s.split(ASCII_WHITESPACE).filter((t) => t !== '');
+  else if (cfg.split === 'character') toks = Array.from(s);
+  else toks = [s];
+  if (!cfg.ngrams) return toks;
+  const out: string[] = [];
+  for (const n of cfg.ngrams) for (let i = 0; i + n <= toks.length; i++) out.push(toks.slice(i, i + n).join(' '));
   return out;
+}
+
+/**
+ * Text → indices like TextVectorization(output_mode="int") before padding: the mask token is 0,
+ * a token missing from the vocabulary is the OOV token's index (Keras: "[UNK]" = 1).
+ */
+function tokenizeWithVectorization(text: string, cfg: TextVectorizationConfig, vocab: WordIndex): Lookup {
+  if (!hasOwn(vocab, cfg.oovToken)) throw new Error(`tokenizer: oovToken ${JSON.stringify(cfg.oovToken)} is not in the vocabulary`);
+  const oov = vocab[cfg.oovToken] as number;
+  const ids: number[] = [];
+  let known = 0;
+  for (const tok of vectorizationTokens(text, cfg)) {
+    if (cfg.maskToken !== null && tok === cfg.maskToken) ids.push(0);
+    else if (hasOwn(vocab, tok) && tok !== cfg.oovToken) {
+      ids.push(vocab[tok] as number);
+      known++;
+    } else ids.push(oov);
+  }
+  return { ids, known };
 }
 
 /**
@@ -109,6 +172,22 @@ export function padSequence(
   return out;
 }
 
+/**
+ * The largest id `encodeText` can feed the model with this preprocessing and vocabulary: the
+ * largest index, capped below `numWords` (the OOV index stands in for the rest), or 0 for none.
+ */
+export function largestTextId(pre: TextPreprocessing, wordIndex: WordIndex): number {
+  const tk = pre.tokenizer;
+  const oov = tk?.oovToken != null && hasOwn(wordIndex, tk.oovToken) ? (wordIndex[tk.oovToken] as number) : 0;
+  let max = oov;
+  for (const k of Object.keys(wordIndex)) {
+    const i = wordIndex[k] as number;
+    if (tk?.numWords != null && i >= tk.numWords) continue;
+    if (i > max) max = i;
+  }
+  return max;
+}
+
 export interface EncodedText {
   /** exactly `sequenceLength` indices, ready to feed the model */
   ids: number[];
@@ -120,6 +199,8 @@ export interface EncodedText {
   charsTruncated: boolean;
   /** length of the text as given (UTF-16 code units) */
   inputChars: number;
+  /** tokens found in the vocabulary (0: the model sees only padding and OOV indices) */
+  knownCount: number;
 }
 
 /**
@@ -136,10 +217,15 @@ export function encodeText(text: string, pre: TextPreprocessing, wordIndex: Word
     if (end > 0 && last >= 0xd800 && last <= 0xdbff) end -= 1; // high surrogate: drop the half pair
     capped = text.slice(0, end);
   }
-  const seq = textToSequence(capped, pre.tokenizer, wordIndex);
+  const { ids: seq, known } = pre.vectorization
+    ? tokenizeWithVectorization(capped, pre.vectorization, wordIndex)
+    : pre.tokenizer
+      ? tokenizeWithTokenizer(capped, pre.tokenizer, wordIndex)
+      : { ids: [], known: 0 };
   return {
     ids: padSequence(seq, pre.sequenceLength, pre.padding, pre.truncating, 0),
     tokenCount: seq.length,
+    knownCount: known,
     truncated: seq.length > pre.sequenceLength,
     charsTruncated,
     inputChars,

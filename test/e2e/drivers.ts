@@ -61,12 +61,14 @@ export interface Driver {
   tabOf(page: Page): Promise<TabRef>;
   /** Runs the real menu handler once per `info`, without waiting for the outcomes. */
   menuClick(tab: TabRef, infos: Record<string, unknown>[]): Promise<void>;
-  /** The job (storage.session) and history (storage.local). */
+  /** The job (storage.session) and history (the extension's IndexedDB, via a test-build hook). */
   state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
   /** tf.memory() where the model lives. */
   memory(): Promise<Memory>;
   /** The model host's diagnostics (backend, wasm threads, loaded models, idle releases); null when no host runs (Chromium: no offscreen document). */
   hostDiagnostics(): Promise<HostDiagnostics | null>;
+  /** The last image job's model input, flattened (test build: ModelHost.lastInput). */
+  lastModelInput(): Promise<number[] | null>;
   /** Every request the extension's own contexts make from now until stop(). */
   recordRequests(): Promise<{ urls: string[]; stop(): Promise<void> }>;
   /** An id of the running background instance (created on first call); a restarted background has a new one. */
@@ -88,26 +90,43 @@ function findTab(tabs: { id?: number; url?: string }[], url: string, hiddenOk: b
   return { id: t.id, url };
 }
 
-const isWebUrl = (u: string): boolean => /^(https?|file):/.test(u);
-
 type Ext = Driver['ext'];
 
 async function tabOf(ext: Ext, page: Page): Promise<TabRef> {
   const url = page.url();
   const tabs = await ext((api) => api.tabs.query({}) as Promise<{ id?: number; url?: string }[]>);
-  return findTab(tabs, url, !isWebUrl(url));
+  // Hidden URLs: chrome:// / about: pages, and any page while the extension has no host access.
+  return findTab(tabs, url, true);
 }
 
 const state = (ext: Ext): ReturnType<Driver['state']> =>
-  ext(async (api) => ({
-    job: (await api.storage.session.get('job')).job as StoredJob | undefined,
-    history: ((await api.storage.local.get('history')).history as HistoryEntry[] | undefined) ?? [],
-  }));
+  ext(async (api) => {
+    const hook = (globalThis as unknown as { tensorlensTest?: { history(): Promise<HistoryEntry[]> } }).tensorlensTest;
+    const history = hook
+      ? await hook.history() // Chromium: the service worker
+      : ((await api.runtime.sendMessage({ target: 'background', method: 'testHistory', args: [] })) as { value: HistoryEntry[] }).value;
+    return { job: (await api.storage.session.get('job')).job as StoredJob | undefined, history };
+  });
 
 // ---------- Chromium ----------
 
-export async function chromiumDriver(extensionDir: string): Promise<Driver> {
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir);
+/** `keepProfile`: a user-data dir of the caller's, reused and left in place (to restart on the same profile). */
+/**
+ * Merges `patch` into the extension's settings (null: back to the defaults) through the test
+ * build's hook (the settings live in the extension's IndexedDB): Chromium's service worker
+ * exposes `tensorlensTest`, Firefox's background page answers `testSetSettings`.
+ */
+export async function setExtensionSettings(d: Pick<Driver, 'ext'>, patch: Record<string, unknown> | null): Promise<void> {
+  await d.ext(async (api, v: Record<string, unknown> | null) => {
+    const hook = (globalThis as unknown as { tensorlensTest?: { setSettings(x: unknown): Promise<void> } }).tensorlensTest;
+    if (hook) return hook.setSettings(v); // Chromium: the service worker
+    const r = (await api.runtime.sendMessage({ target: 'background', method: 'testSetSettings', args: [v] })) as { ok: boolean; message?: string };
+    if (!r.ok) throw new Error(r.message);
+  }, patch);
+}
+
+export async function chromiumDriver(extensionDir: string, keepProfile?: string): Promise<Driver> {
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, keepProfile);
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -137,6 +156,10 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
       const p = await t?.asPage().catch(() => null);
       if (!p) return null;
       return p.evaluate(() => (globalThis as unknown as { tensorlensHost: { diagnostics(): HostDiagnostics } }).tensorlensHost.diagnostics()).catch(() => null);
+    },
+    async lastModelInput() {
+      const off = await (await s.browser.waitForTarget((t) => t.url() === `${origin}/offscreen.html`, { timeout: 30_000 })).asPage();
+      return off.evaluate(() => (globalThis as unknown as { tensorlensHost: { lastInput: number[] | null } }).tensorlensHost.lastInput);
     },
     async recordRequests() {
       const urls: string[] = [];
@@ -169,9 +192,10 @@ export async function chromiumDriver(extensionDir: string): Promise<Driver> {
  */
 const IDLE_TIMEOUT_MS = 30_000;
 
-export async function firefoxDriver(extensionDir: string): Promise<Driver> {
+/** `extraPrefs`: profile preferences for this session (e.g. the UI language, the color scheme); `keepProfile`: reuse this profile directory. */
+export async function firefoxDriver(extensionDir: string, extraPrefs: Record<string, unknown> = {}, keepProfile?: string): Promise<Driver> {
   const display = await ensureDisplay();
-  const profile = tmpProfile();
+  const profile = keepProfile ?? tmpProfile();
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: FIREFOX,
@@ -180,6 +204,12 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
     env: display.env,
     extraPrefsFirefox: {
       'extensions.webextensions.uuids': JSON.stringify({ [FIREFOX_ID]: FIREFOX_UUID }),
+      // a temporary add-on is uninstalled when Firefox quits; these keep its origin and storage
+      // (IndexedDB: the imported models) for the re-install after a restart on the same profile,
+      // as for a permanently installed add-on
+      'extensions.webextensions.keepStorageOnUninstall': true,
+      'extensions.webextensions.keepUuidOnUninstall': true,
+      ...extraPrefs,
     },
   });
   await browser.installExtension(extensionDir);
@@ -233,6 +263,7 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
       return m ?? { numTensors: 0, numBytes: 0 };
     },
     hostDiagnostics: () => testCall<HostDiagnostics | null>('testDiagnostics'),
+    lastModelInput: () => testCall<number[] | null>('testLastInput'),
     async recordRequests() {
       // The model and every fetch live in the background page: its resource timing lists them all.
       await ext(async (api) => (await api.runtime.getBackgroundPage()).performance.clearResourceTimings());
@@ -267,7 +298,7 @@ export async function firefoxDriver(extensionDir: string): Promise<Driver> {
     close: async () => {
       await browser.close();
       display.stop();
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }

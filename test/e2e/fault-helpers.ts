@@ -90,8 +90,9 @@ export interface ChromeFaultSession {
   close(): Promise<void>;
 }
 
-export async function launchChromeWith(extensionDir: string): Promise<ChromeFaultSession> {
-  const profile = tmpProfile();
+/** `keepProfile`: a user-data dir of the caller's, reused and left in place (restart tests). */
+export async function launchChromeWith(extensionDir: string, keepProfile?: string): Promise<ChromeFaultSession> {
+  const profile = keepProfile ?? tmpProfile();
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -116,7 +117,7 @@ export async function launchChromeWith(extensionDir: string): Promise<ChromeFaul
     worker,
     close: async () => {
       await browser.close();
-      fs.rmSync(profile, { recursive: true, force: true });
+      if (!keepProfile) fs.rmSync(profile, { recursive: true, force: true });
     },
   };
 }
@@ -145,7 +146,8 @@ export async function storedState(s: ChromeFaultSession): Promise<{ job: StoredJ
   const w = await s.worker();
   return w.evaluate(async () => ({
     job: (await chrome.storage.session.get('job')).job as StoredJob | undefined,
-    history: ((await chrome.storage.local.get('history')).history as HistoryEntry[] | undefined) ?? [],
+    // History lives in the extension's IndexedDB; the test build exposes it in the worker.
+    history: await (globalThis as unknown as { tensorlensTest: { history(): Promise<HistoryEntry[]> } }).tensorlensTest.history(),
   }));
 }
 

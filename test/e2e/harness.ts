@@ -46,7 +46,7 @@ function newestMtime(p: string): number {
 
 /** Builds dist/test-chrome + dist/test-firefox unless they are newer than every input. */
 export function ensureTestBuild(): void {
-  const inputs = ['src', 'model_web', 'manifest.json', 'manifest.chrome.json', 'manifest.firefox.json', 'webpack.config.js', 'test/e2e/extension'];
+  const inputs = ['src', 'model_web', 'manifest.json', 'manifest.chrome.json', 'manifest.firefox.json', 'webpack.config.js', 'test/e2e/extension', 'test/fixtures/models'];
   const newestInput = Math.max(...inputs.map((p) => newestMtime(path.join(ROOT, p))));
   // A stamp, not the outputs' mtimes: webpack skips rewriting unchanged files.
   const stamp = path.join(ROOT, 'dist', '.test-build-stamp');
@@ -326,7 +326,7 @@ export interface StoredJob {
   result?: { scores: { label: string; probability: number }[]; sourceUrl?: string; text?: { truncated: boolean; charsTruncated: boolean; inputChars: number } };
 }
 
-/** One entry of the history in storage.local (newest first). */
+/** One entry of the history (newest first; kept in the extension's IndexedDB). */
 export interface HistoryEntry {
   id: string;
   sourceUrl?: string;

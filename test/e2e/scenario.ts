@@ -4,7 +4,7 @@
  * through the real menu handler and wait for the popup to show the outcome.
  */
 import type { Page } from 'puppeteer-core';
-import type { BrowserName, Driver } from './drivers';
+import { setExtensionSettings, type BrowserName, type Driver } from './drivers';
 import { DRAWING, readPopup, waitForOutcome, type PopupView, type Servers, type TabRef } from './harness';
 
 export interface Scenario {
@@ -51,17 +51,15 @@ export interface Ctx {
   reopenPopup(): Promise<void>;
   /** Sends the background a message from the popup: wakes it, and orders us after its pending work. */
   wake(): Promise<void>;
-  /** Sets (or with null: removes, i.e. defaults) the settings in storage.local. */
-  setSettings(s: { imageModel: string; textModel: string; backend: string } | null): Promise<void>;
+  /** Merges into (or with null: resets to the defaults) the settings (the extension's IndexedDB, via a test-build hook). */
+  setSettings(patch: Record<string, unknown> | null): Promise<void>;
 }
 
-/** Dispatches a contextmenu event on `selector`, as a right-click would. */
-export function rightClick(p: Page, selector: string): Promise<void> {
-  return p.evaluate((sel: string) => {
-    const el = document.querySelector(sel) as HTMLElement;
-    const r = el.getBoundingClientRect();
-    el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, button: 2 }));
-  }, selector);
+/** A real (trusted) right-click on `selector`: the content script ignores synthetic events. */
+export async function rightClick(p: Page, selector: string): Promise<void> {
+  await p.bringToFront();
+  await p.click(selector, { button: 'right' });
+  await p.keyboard.press('Escape'); // closes the browser's own context menu where one opens
 }
 
 export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
@@ -128,9 +126,7 @@ export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
         return (g.browser ?? (g.chrome as Api)).runtime.sendMessage({ target: 'background', method: 'wake-up', args: [] }).catch(() => undefined);
       });
     },
-    async setSettings(s) {
-      await d.ext((api, v: typeof s) => (v ? api.storage.local.set({ settings: v }) : api.storage.local.remove('settings')), s);
-    },
+    setSettings: (patch) => setExtensionSettings(d, patch),
   };
   return ctx;
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 const SRC = path.resolve(__dirname, '../../src');
-const CONTEXTS = ['background', 'offscreen', 'content', 'popup'];
+const CONTEXTS = ['background', 'offscreen', 'content', 'popup', 'options', 'welcome'];
 
 function tsFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
@@ -87,12 +87,45 @@ describe('source layering (STYLE §1)', () => {
     expect(bad).toEqual([]);
   });
 
-  it('the converter is Node-only and never imported by extension code', () => {
+  it('the converter is imported only by the conversion worker (and the CLI itself)', () => {
     const bad: string[] = [];
     for (const f of files) {
-      if (areaOf(f) === 'converter') continue;
-      for (const spec of importsOf(f)) if (targetArea(f, spec) === 'converter') bad.push(`${path.relative(SRC, f)} imports ${spec}`);
+      const area = areaOf(f);
+      if (area === 'converter' || area === 'convert-worker') continue;
+      for (const spec of importsOf(f)) if (targetArea(f, spec) === 'converter' || targetArea(f, spec) === 'convert-worker') bad.push(`${path.relative(SRC, f)} imports ${spec}`);
     }
     expect(bad).toEqual([]);
+  });
+
+  it('no context entry reaches the converter, even through shared code', () => {
+    const resolve = (from: string, spec: string): string | null => {
+      if (!spec.startsWith('.')) return null;
+      const base = path.resolve(path.dirname(from), spec);
+      for (const c of [base, `${base}.ts`, path.join(base, 'index.ts')]) if (fs.existsSync(c) && fs.statSync(c).isFile()) return c;
+      return null;
+    };
+    const reach = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const stack = [entry];
+      while (stack.length) {
+        const f = stack.pop() as string;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        for (const spec of importsOf(f)) {
+          const r = resolve(f, spec);
+          if (r) stack.push(r);
+        }
+      }
+      return seen;
+    };
+    const entries = ['background/main.chrome.ts', 'background/main.firefox.ts', 'offscreen/main.ts', 'content/main.ts', 'popup/main.ts', 'options/main.ts'];
+    const bad: string[] = [];
+    for (const e of entries) {
+      const abs = path.join(SRC, e);
+      expect(fs.existsSync(abs)).toBe(true);
+      for (const f of reach(abs)) if (['converter', 'convert-worker'].includes(areaOf(f))) bad.push(`${e} reaches ${path.relative(SRC, f)}`);
+    }
+    expect(bad).toEqual([]);
+    expect([...reach(path.join(SRC, 'convert-worker/main.ts'))].some((f) => areaOf(f) === 'converter')).toBe(true);
   });
 });

@@ -37,7 +37,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
   meta = parseMetadata(JSON.parse(fs.readFileSync(path.join(DIR, 'metadata.json'), 'utf8')), 'model_web/spam-assassin/metadata.json');
   pre = meta.text as TextPreprocessing;
-  wordIndex = parseWordIndex(JSON.parse(fs.readFileSync(path.join(DIR, pre.tokenizer.vocabFile), 'utf8')), pre.tokenizer.vocabFile);
+  wordIndex = parseWordIndex(JSON.parse(fs.readFileSync(path.join(DIR, pre.tokenizer!.vocabFile), 'utf8')), pre.tokenizer!.vocabFile);
   model = await loadLayersModel(DIR);
 });
 
@@ -54,7 +54,7 @@ describe('model_web/spam-assassin', () => {
     // every index fits the embedding; the OOV token is in the vocabulary
     const inputDim = (model.getLayer('embedding').getConfig() as { inputDim: number }).inputDim;
     expect(Math.max(...Object.values(wordIndex))).toBeLessThan(inputDim);
-    expect(pre.tokenizer.oovToken && wordIndex[pre.tokenizer.oovToken]).toBe(1);
+    expect(pre.tokenizer!.oovToken && wordIndex[pre.tokenizer!.oovToken]).toBe(1);
     // weights stay small enough for an extension
     expect(fs.statSync(path.join(DIR, 'group1-shard1of1.bin')).size).toBeLessThan(1_000_000);
   });

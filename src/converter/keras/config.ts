@@ -5,6 +5,9 @@
  * silently wrong model.
  */
 import { fail, jsonText } from '../errors';
+import { customLayerNames } from '../../model/layers';
+import { TF_OP_TENSOR_ARGS, TF_OPS } from '../../model/layers/tf-op';
+import { ATTENTION_CLASSES, AttentionRefusal, attentionCall, attentionConfig } from './attention';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type JsonObj = { [k: string]: Json };
@@ -104,17 +107,22 @@ export interface TranslateResult {
   dialect: 1 | 2 | 3;
 }
 
-const CUSTOM_HINT =
-  'register a JS class with the same className in tfjs (tf.serialization.registerClass) and pass --allow-custom, or rebuild the model without it';
+/** how a developer makes a custom Python layer class convertible (see docs/converter.md, "Custom layers") */
+function customHint(className: string): string {
+  return (
+    `write a TypeScript tfjs layer class with static className = "${className}" that computes what the Python class does, ` +
+    'put it in src/model/layers/custom/ and add it to CUSTOM_LAYER_CLASSES there (see docs/converter.md, "Custom layers"); ' +
+    'the converter then builds, validates and writes the model and the extension build registers the class. ' +
+    'Or rebuild the model from built-in layers, or pass --allow-custom to write it unvalidated for an app that registers its own class'
+  );
+}
 const MISSING_HINTS: Record<string, string> = {
   Lambda: 'Lambda layers hold Python code that cannot run in TF.js; replace it with built-in layers or a custom JS layer registered under the same name and pass --allow-custom',
-  TFOpLambda: 'raw TF ops in a Functional model (e.g. tf.math.* applied to Keras tensors) are saved as TFOpLambda; replace them with Keras layers, or register a JS class named TFOpLambda and pass --allow-custom',
-  SlicingOpLambda: 'tensor slicing on Keras tensors is saved as SlicingOpLambda; use a Cropping/Reshape layer instead, or register a JS class and pass --allow-custom',
+  TFOpLambda: 'raw TF ops in a Sequential model are saved as TFOpLambda; use a Functional model (where TensorLens translates common tf functions) or Keras layers',
+  SlicingOpLambda: 'tensor slicing in a Sequential model is saved as SlicingOpLambda; use a Functional model (where TensorLens translates slicing) or a Cropping/Reshape layer',
   Normalization: 'only Normalization over one axis without invert=True is rewritten (as BatchNormalization); apply this one in preprocessing (--mean/--std) or register a JS class and pass --allow-custom',
   TextVectorization: 'TF.js cannot take strings; remove TextVectorization from the model, export its vocabulary as JSON and pass --task text --vocab',
   StringLookup: 'TF.js cannot take strings; do the lookup in preprocessing instead',
-  Attention: 'TF.js has no Attention layer; register a JS class named Attention and pass --allow-custom',
-  MultiHeadAttention: 'TF.js has no MultiHeadAttention layer; register a JS class and pass --allow-custom',
 };
 
 /**
@@ -146,7 +154,6 @@ const KERAS_BUILTINS_MISSING: Record<string, string> = {
   GroupNormalization: 'use BatchNormalization/LayerNormalization, or register a JS class and pass --allow-custom',
   SpectralNormalization: 'remove the wrapper (it only matters in training) after folding the normalized kernel into the layer, then save again',
   EinsumDense: 'rewrite it as Dense/Reshape layers, or register a JS class and pass --allow-custom',
-  AdditiveAttention: 'register a JS class named AdditiveAttention and pass --allow-custom',
   GroupQueryAttention: 'register a JS class and pass --allow-custom',
   Hashing: 'do the hashing in preprocessing',
   IntegerLookup: 'do the lookup in preprocessing',
@@ -179,6 +186,7 @@ export function translateModelConfig(raw: unknown, kerasVersion: string): Transl
   const rw: Rewrites = { normalizations: [], identities: [], cudnnLstms: [], cudnnGrus: [], resizings: [], causalConvs: [], tfOps: [], resetAfterGrus: [] };
   const config = translateLayer(raw, dialect, problems, true, rw);
   foldInputResizing(config, problems, rw);
+  checkAttentionMasks(config, problems);
   return { config, problems, dialect, ...rw };
 }
 
@@ -218,19 +226,28 @@ function translateLayer(
           return asLayers;
         }
       }
-      if (className !== 'Sequential' && l.class_name === 'TFOpLambda' && isObj(l.config)) {
-        const asLayers = tfOpAsLayers(l);
+      if (className !== 'Sequential' && (l.class_name === 'TFOpLambda' || l.class_name === 'SlicingOpLambda') && isObj(l.config)) {
+        const asLayers = l.class_name === 'TFOpLambda' ? tfOpAsLayers(l) : null;
         if (asLayers) {
           rw.tfOps.push(`${jsonText(l.name)} (tf.${jsonText(l.config.function)})`);
           return asLayers;
         }
+        const op = tfOpAsProjectLayer(l);
+        if ('layer' in op) {
+          rw.tfOps.push(`${jsonText(l.name)} (tf.${jsonText(l.config.function)})`);
+          return [op.layer];
+        }
+        const name = jsonText(l.name ?? l.config.name);
+        problems.push(problem(name, jsonText(l.class_name), op.refusal, `replace it with Keras layers; TensorLens translates these tf functions: ${[...TF_OPS].sort().join(', ')}`, true));
+        return [{ class_name: jsonText(l.class_name), name, config: translateValue(l.config), inbound_nodes: translateInboundNodes(l.inbound_nodes, name) }];
       }
       const t = translateLayer(l, dialect, problems, false, rw);
       if (className !== 'Sequential') {
         const lname = isObj(t.config) ? t.config.name : undefined;
         t.name = (typeof l.name === 'string' ? l.name : lname) ?? null;
-        t.inbound_nodes = translateInboundNodes(l.inbound_nodes, jsonText(t.name));
-      }
+        t.inbound_nodes = ATTENTION_CLASSES[jsonText(l.class_name)] ? attentionNodes(l, t, problems) : translateInboundNodes(l.inbound_nodes, jsonText(t.name));
+      } else if (ATTENTION_CLASSES[jsonText(l.class_name)])
+        problems.push(problem(jsonText(isObj(t.config) ? t.config.name : l.class_name), jsonText(l.class_name), 'an attention layer takes several inputs and cannot sit in a Sequential model', 'build the model with the Functional API'));
       return t;
     });
     if (className !== 'Sequential') {
@@ -383,6 +400,39 @@ function translateLayer(
       if (cfg.batch_input_shape !== undefined) bn.batch_input_shape = cfg.batch_input_shape;
       return { class_name: 'BatchNormalization', config: bn };
     }
+    case 'MultiHeadAttention':
+    case 'Attention':
+    case 'AdditiveAttention':
+      // TensorLens's own classes (src/model/layers/attention.ts); call options are added from the graph
+      out.class_name = ATTENTION_CLASSES[className] as string;
+      out.config = attentionConfig(className, cfg);
+      return out;
+    case 'UpSampling2D':
+      // tfjs-layers resizes bilinearly without half-pixel centres; Keras uses tf.image.resize
+      if (cfg.interpolation === 'bilinear') {
+        const size = ([] as Json[]).concat(cfg.size ?? 2);
+        out.class_name = 'TensorLensResizing';
+        out.config = { name, trainable: false, dtype: cfg.dtype ?? 'float32', factor: size.length === 1 ? [size[0] as Json, size[0] as Json] : size, interpolation: 'bilinear', data_format: cfg.data_format ?? 'channels_last', ...(cfg.batch_input_shape !== undefined ? { batch_input_shape: cfg.batch_input_shape } : {}) };
+        return out;
+      }
+      break;
+    case 'Conv2DTranspose':
+    case 'Conv3DTranspose': {
+      // tfjs-layers ignores output_padding (a 'same' stride-2 layer gives 2·in where Keras gives
+      // (in−1)·2 + k − 2·(k//2) + p); Conv2DTranspose with it becomes TensorLensConv2DTranspose
+      const op = cfg.output_padding;
+      const dil = ([] as Json[]).concat(cfg.dilation_rate ?? 1);
+      if (dil.some((d) => d !== 1)) problems.push(problem(name, className, `dilation_rate=${JSON.stringify(cfg.dilation_rate)}: TF.js has no dilated transposed convolution`, 'use dilation_rate=1'));
+      else if (op !== null && op !== undefined) {
+        if (className === 'Conv3DTranspose') problems.push(problem(name, className, `output_padding=${JSON.stringify(op)} is ignored by TF.js's Conv3DTranspose (the output size would differ from Keras)`, 'use output_padding=None (and crop/pad the output with layers if needed)'));
+        else {
+          out.class_name = 'TensorLensConv2DTranspose';
+          out.config = cfg;
+          return out;
+        }
+      }
+      break;
+    }
     case 'ReLU':
       if (cfg.negative_slope === 0 || cfg.negative_slope === null) delete cfg.negative_slope;
       if (cfg.threshold === 0 || cfg.threshold === null) delete cfg.threshold;
@@ -438,51 +488,129 @@ function translateLayer(
         problem(name, className, `${key} "${mapped}" is not available in TF.js`, mapped === 'leaky_relu' ? 'use a LeakyReLU layer instead of the activation string' : `use one of ${[...TFJS_ACTIVATIONS].join(', ')}`),
       );
   }
-  if (!TFJS_LAYERS.has(className) && KERAS_BUILTINS_MISSING[className]) {
+  if (customLayerNames().includes(className)) {
+    // the developer's own class in src/model/layers/custom: built, validated and shipped like a built-in
+  } else if (!TFJS_LAYERS.has(className) && KERAS_BUILTINS_MISSING[className]) {
     problems.push(problem(name, className, `"${className}" is a Keras built-in layer that TF.js 4.22 does not implement`, KERAS_BUILTINS_MISSING[className] as string, true));
   } else if (!TFJS_LAYERS.has(className)) {
     const custom = !MISSING_HINTS[className];
     const reason = custom ? `layer class "${className}" is not a TF.js built-in (custom or unsupported layer)` : `layer class "${className}" is not available in TF.js`;
-    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? CUSTOM_HINT, true));
+    problems.push(problem(name, className, reason, MISSING_HINTS[className] ?? customHint(className), true));
   }
   out.config = cfg;
   return out;
 }
 
 /**
+ * The inbound nodes of an attention layer as explicit input lists, its call options written into
+ * the translated config `t` (one set for all calls of a shared layer).
+ */
+function attentionNodes(l: JsonObj, t: JsonObj, problems: Problem[]): Json {
+  const cn = jsonText(l.class_name);
+  const name = jsonText(t.name);
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  try {
+    const calls = nodes.map((n) => attentionCall(cn, n, name));
+    const first = calls[0];
+    if (first) {
+      const same = calls.every((c) => c.hasKey === first.hasKey && c.hasAttentionMask === first.hasAttentionMask && c.useCausalMask === first.useCausalMask);
+      if (!same) throw new AttentionRefusal('a shared layer called with different masks/options per call');
+      Object.assign(t.config as JsonObj, { has_key: first.hasKey, has_attention_mask: first.hasAttentionMask, use_causal_mask: first.useCausalMask || (t.config as JsonObj).use_causal_mask === true });
+    }
+    return calls.map((c) => c.inputs);
+  } catch (e) {
+    if (!(e instanceof AttentionRefusal)) throw e;
+    problems.push(problem(name, cn, `${cn} called with ${e.message}`, 'call the layer with tensors only (query, value, key, attention_mask) and without return_attention_scores, then save and convert'));
+    return [];
+  }
+}
+
+/**
+ * tfjs-layers 4.22 hands a layer's call() the mask of its first input only. An attention layer
+ * whose value/key is another tensor than its query would silently lose that tensor's mask, so
+ * when the model makes masks at all (Embedding mask_zero=True, Masking) such calls are refused.
+ */
+function checkAttentionMasks(model: JsonObj, problems: Problem[]): void {
+  const all: JsonObj[] = [];
+  const walk = (m: JsonObj): void => {
+    for (const l of modelLayers(m)) {
+      all.push(l);
+      if (isContainerClass(l.class_name)) walk(l);
+      const c = isObj(l.config) ? l.config : {};
+      if (isObj(c.layer)) all.push(c.layer);
+    }
+  };
+  walk(model);
+  const masking = all.some((l) => l.class_name === 'Masking' || (l.class_name === 'Embedding' && isObj(l.config) && l.config.mask_zero === true));
+  if (!masking) return;
+  const attention = new Set(Object.values(ATTENTION_CLASSES));
+  for (const l of all) {
+    if (!attention.has(jsonText(l.class_name)) || !isObj(l.config)) continue;
+    const c = l.config;
+    for (const node of Array.isArray(l.inbound_nodes) ? l.inbound_nodes : []) {
+      if (!Array.isArray(node)) continue;
+      const tensors = c.has_attention_mask === true ? node.slice(0, -1) : node;
+      const key = (t: Json | undefined): string => JSON.stringify(Array.isArray(t) ? t.slice(0, 3) : t);
+      if (tensors.slice(1).some((t) => key(t) !== key(tensors[0]))) {
+        problems.push(problem(jsonText(c.name), jsonText(l.class_name).replace(/^TensorLens/, ''), 'the model propagates masks (Embedding mask_zero=True or Masking) and this attention layer takes a value/key other than its query: TF.js 4.22 passes a layer only its first input\'s mask, so the value mask would be lost', 'use self-attention (the same tensor as query and value), or pass the mask explicitly as attention_mask and set mask_zero=False'));
+        break;
+      }
+    }
+  }
+}
+
+/**
  * tfjs-layers 4.22's Resizing is unusable (its output shape drops the batch dimension and it
  * resizes with align_corners=True, unlike Keras). A Resizing applied directly to the model's
  * image input is folded into the input size — the TensorLens app resizes images to the model
- * input itself — and becomes a linear Activation; any other Resizing is refused.
+ * input itself — and becomes a linear Activation; any other Resizing becomes TensorLensResizing
+ * (src/model/layers/resizing.ts: tf.image.resize's half-pixel bilinear/nearest), or is refused
+ * when it crops/pads to an aspect ratio or uses another interpolation.
  */
 function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): void {
   const c = model.config;
   if (!isObj(c) || !Array.isArray(c.layers)) return;
   const layers = c.layers.filter(isObj);
   const seq = model.class_name === 'Sequential';
-  const refuse = (name: string, why: string): void => {
-    problems.push(problem(name, 'Resizing', `Resizing ${why}: TF.js 4.22's Resizing layer has a broken output shape and resizes with align_corners=True (Keras does not)`, 'move the resize out of the model (resize images before prediction; TensorLens resizes to the model input size), then save and convert'));
+  const refuse = (l: JsonObj): void => {
+    const rc = isObj(l.config) ? l.config : {};
+    const name = jsonText(rc.name ?? 'resizing');
+    const interp = rc.interpolation ?? 'bilinear';
+    const why =
+      typeof rc.height !== 'number' || typeof rc.width !== 'number'
+        ? 'without a fixed height and width'
+        : rc.crop_to_aspect_ratio === true || rc.pad_to_aspect_ratio === true
+          ? `with ${rc.crop_to_aspect_ratio === true ? 'crop_to_aspect_ratio' : 'pad_to_aspect_ratio'}=True inside the model (only a Resizing on the model input can do that, folded into TensorLens's own image preprocessing)`
+          : interp !== 'bilinear' && interp !== 'nearest'
+            ? `with interpolation "${jsonText(interp)}" (TensorLens implements bilinear and nearest, as tf.image.resize computes them)`
+            : null;
+    if (why) {
+      problems.push(problem(name, 'Resizing', `Resizing ${why}`, 'move the resize out of the model (resize images before prediction; TensorLens resizes to the model input size), or use bilinear/nearest without aspect-ratio options, then save and convert'));
+      return;
+    }
+    l.class_name = 'TensorLensResizing';
+    l.config = { name, trainable: false, dtype: rc.dtype ?? 'float32', height: rc.height ?? null, width: rc.width ?? null, interpolation: interp, data_format: rc.data_format ?? 'channels_last', ...(rc.batch_input_shape !== undefined ? { batch_input_shape: rc.batch_input_shape } : {}) };
   };
   layers.forEach((l, i) => {
     if (l.class_name !== 'Resizing' || !isObj(l.config)) return;
     const rc = l.config;
     const name = jsonText(rc.name ?? 'resizing');
-    if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(name, 'with channels_first data or no fixed size');
+    if (typeof rc.height !== 'number' || typeof rc.width !== 'number' || rc.data_format === 'channels_first') return refuse(l);
     let input: JsonObj | undefined;
     if (seq) {
       const before = layers.slice(0, i);
-      if (before.some((b) => b.class_name !== 'InputLayer')) return refuse(name, 'after other layers');
+      if (before.some((b) => b.class_name !== 'InputLayer')) return refuse(l);
       input = before[0] ?? l;
     } else {
       const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
       const ref = nodes.length === 1 && Array.isArray(nodes[0]) && nodes[0].length === 1 && Array.isArray(nodes[0][0]) ? nodes[0][0][0] : undefined;
       input = layers.find((x) => x.class_name === 'InputLayer' && (x.name === ref || (isObj(x.config) && x.config.name === ref)));
       const consumers = layers.filter((x) => JSON.stringify(x.inbound_nodes ?? []).includes(JSON.stringify(ref)));
-      if (!input || consumers.length !== 1) return refuse(name, 'not applied directly (and only) to a model input');
+      if (!input || consumers.length !== 1) return refuse(l);
     }
     const ic = isObj(input.config) ? input.config : undefined;
     const shape = ic && Array.isArray(ic.batch_input_shape) ? ic.batch_input_shape : undefined;
-    if (!ic || !shape || shape.length !== 4) return refuse(name, 'on an input without a known (batch, height, width, channels) shape');
+    if (!ic || !shape || shape.length !== 4) return refuse(l);
     ic.batch_input_shape = [shape[0] ?? null, rc.height, rc.width, shape[3] ?? null];
     const id: JsonObj = { name, trainable: false, dtype: rc.dtype ?? 'float32', activation: 'linear' };
     if (input === l) id.batch_input_shape = ic.batch_input_shape;
@@ -495,7 +623,7 @@ function foldInputResizing(model: JsonObj, problems: Problem[], rw: Rewrites): v
     const mc = m.config;
     if (!isObj(mc) || !Array.isArray(mc.layers)) return;
     for (const l of mc.layers.filter(isObj)) {
-      if (!top && l.class_name === 'Resizing') refuse(jsonText(isObj(l.config) ? l.config.name : 'resizing'), 'inside a nested model');
+      if (!top && l.class_name === 'Resizing') refuse(l);
       if (isContainerClass(l.class_name)) nested(l, false);
     }
   };
@@ -644,6 +772,49 @@ function tfOpAsLayers(l: JsonObj): JsonObj[] | null {
     default:
       return null;
   }
+}
+
+/**
+ * A TFOpLambda / SlicingOpLambda whose function TensorLensTFOp evaluates (src/model/layers/tf-op.ts):
+ * the first argument's tensors, then the tensor-valued arguments, become the layer's inputs; the
+ * other arguments are written into its config. Else the reason it is refused.
+ */
+function tfOpAsProjectLayer(l: JsonObj): { layer: JsonObj } | { refusal: string } {
+  const c = l.config as JsonObj;
+  const fn = jsonText(c.function ?? '');
+  const name = jsonText(l.name ?? c.name);
+  if (!TF_OPS.has(fn)) return { refusal: `tf.${fn} is not among the TF functions TensorLens translates` };
+  const nodes = Array.isArray(l.inbound_nodes) ? l.inbound_nodes : [];
+  const node = nodes[0];
+  if (nodes.length !== 1 || !Array.isArray(node)) return { refusal: `tf.${fn} applied ${nodes.length} times (shared TF op layers are not translated)` };
+  const list = typeof node[0] !== 'string';
+  const entries = (list ? node : [node]).filter(Array.isArray);
+  if (entries.length === 0 || entries.some((e) => typeof e[0] !== 'string' || e[0] === '_CONSTANT_VALUE'))
+    return { refusal: `tf.${fn} with a constant where TensorLens expects its first argument to be a tensor` };
+  const isRef = (v: Json | undefined): v is Json[] => Array.isArray(v) && v.length >= 3 && typeof v[0] === 'string' && typeof v[1] === 'number' && typeof v[2] === 'number';
+  const kw = isObj((entries[0] as Json[])[3]) ? ((entries[0] as Json[])[3] as JsonObj) : {};
+  const callArgs: JsonObj = {};
+  const tensorArgs: string[] = [];
+  const extra: Json[] = [];
+  for (const [k, v] of Object.entries(kw)) {
+    if (k === 'name') continue;
+    if (isRef(v)) {
+      if (!(TF_OP_TENSOR_ARGS[fn] ?? []).includes(k)) return { refusal: `tf.${fn} with a tensor as its "${k}" argument (TensorLens needs a constant there)` };
+      tensorArgs.push(k);
+      extra.push([v[0] as Json, v[1] as Json, v[2] as Json, {}]);
+    } else if (JSON.stringify(v).includes('keras_history')) return { refusal: `tf.${fn} with tensors nested in its "${k}" argument` };
+    else callArgs[k] = v;
+  }
+  if (/^(concat|stack)$/.test(fn) !== list) return { refusal: `tf.${fn} called with ${list ? 'a list of tensors' : 'one tensor'} as its first argument` };
+  const inputs = entries.map((e) => [e[0] as Json, e[1] as Json, e[2] as Json, {}]);
+  return {
+    layer: {
+      class_name: 'TensorLensTFOp',
+      name,
+      config: { name, trainable: false, dtype: 'float32', function: fn, call_args: callArgs, tensor_args: tensorArgs, list_input: list ? inputs.length : 0 },
+      inbound_nodes: [[...inputs, ...extra]],
+    },
+  };
 }
 
 const KERAS_OPS_AS_TF: Record<string, string> = {
@@ -925,6 +1096,24 @@ function keras1MergedSequential(layersRaw: Json[], name: string, problems: Probl
   };
   const out = chain(layersRaw, name);
   return { class_name: 'Model', config: { name, layers: graph, input_layers: inputs, output_layers: [out] } };
+}
+
+/**
+ * `name (Class)` of every layer written as one of TensorLens's own classes (src/model/layers)
+ * other than the GRU ones (reported on their own), at any depth: other TF.js apps must register
+ * these classes before loading the model.
+ */
+export function projectLayerUses(cfg: JsonObj): string[] {
+  const out: string[] = [];
+  const walk = (l: JsonObj): void => {
+    const cn = jsonText(l.class_name);
+    const c = isObj(l.config) ? l.config : {};
+    if (cn.startsWith('TensorLens') && !cn.startsWith('TensorLensGRU')) out.push(`${jsonText(c.name ?? l.name ?? cn)} (${cn})`);
+    for (const x of Array.isArray(c.layers) ? c.layers : []) if (isObj(x)) walk(x);
+    if (isObj(c.layer)) walk(c.layer);
+  };
+  walk(cfg);
+  return out;
 }
 
 /** layers of a translated config, flattened (nested models included, wrappers not descended) */

@@ -283,38 +283,100 @@ function loadKerasZip(buf: Buffer, where: string, opts: LoadOptions): LoadedKera
   if (!isHdf5(h5buf)) fail('corrupt', `${where}: model.weights.h5 inside the archive is not an HDF5 file`);
   const f = new Hdf5File(h5buf);
   const weights: RawWeight[] = [];
-  collectContainer(config, f.root, [], weights, where, opts);
+  collectContainer(config, weightsTree(f.root), [], weights, where, opts);
   opts.onProgress?.(1);
   return { format: 'keras-v3', kerasVersion, backend: 'tensorflow', backendStated: true, modelConfig: config, trainingConfig: null, weights, bytesRead: buf.length };
 }
 
-function containerGroup(g: Hdf5Group): Hdf5Group | undefined {
-  return g.get('layers') ?? g.get('_layer_checkpoint_dependencies');
+/**
+ * The weights file as Keras addressed it: a tree of `/`-separated paths. tf.keras 2.x on
+ * Windows wrote the paths with `\\` into flat group names at the root (`layers\\conv1d`), so
+ * both separators are split here.
+ */
+interface WeightsNode {
+  group?: Hdf5Group;
+  children: Map<string, WeightsNode>;
 }
 
-function collectContainer(model: JsonObj, g: Hdf5Group, path: string[], out: RawWeight[], where: string, opts: LoadOptions): void {
+/** top-level groups that hold training state, not model weights */
+const NOT_MODEL_STATE = new Set(['optimizer', 'metrics']);
+
+function weightsTree(root: Hdf5Group): WeightsNode {
+  const tree: WeightsNode = { group: root, children: new Map() };
+  const insert = (node: WeightsNode, g: Hdf5Group, top: boolean): void => {
+    for (const key of g.keys()) {
+      const parts = key.split(/[\\/]/).filter((p) => p !== '');
+      if (top && NOT_MODEL_STATE.has(parts[0] ?? '')) continue;
+      let cur = node;
+      for (const part of parts) {
+        let next = cur.children.get(part);
+        if (!next) {
+          next = { children: new Map() };
+          cur.children.set(part, next);
+        }
+        cur = next;
+      }
+      const child = g.get(key);
+      if (!child) continue;
+      cur.group = child;
+      if (!child.isDataset()) insert(cur, child, false);
+    }
+  };
+  insert(tree, root, true);
+  return tree;
+}
+
+/** true when the node (or anything under it) stores at least one array */
+function holdsWeights(n: WeightsNode): boolean {
+  if (n.group?.isDataset()) return true;
+  for (const c of n.children.values()) if (holdsWeights(c)) return true;
+  return false;
+}
+
+/** the Python class a config entry was saved from (snake-cased by Keras for the weight path) */
+function pythonClass(layer: JsonObj): string {
+  const cn = jsonText(layer.class_name);
+  // a Functional model is saved as "Functional" (old configs) or "Model"; its Python class is Functional
+  return cn === 'Model' ? 'Functional' : cn;
+}
+
+/** keras.ops operations in a Keras 3 Functional config are not layers: they have no weight path */
+function isOperation(layer: JsonObj): boolean {
+  return typeof layer.module === 'string' && /^keras\.(src\.)?ops(\.|$)/.test(layer.module);
+}
+
+/**
+ * Pairs a model's layers with their weight groups the way Keras's saving_lib names them: it
+ * walks the container's layer list in order and names each layer's group after its Python
+ * class, snake-cased, numbered per name (`dense`, `dense_1`, …) — never after the layer's name.
+ * Keras 3 and tf.keras ≥ 2.15 walk `model.layers` (Functional: InputLayers included, keras.ops
+ * operations not; Sequential: its InputLayer hidden). tf.keras 2.13/2.14 walk the
+ * `_layer_checkpoint_dependencies` dict, which lists a layer with weights twice
+ * (`layer_with_weights-k` and `layer-i`): the second entry takes a number but is skipped as
+ * already saved, hence `conv2d`, `conv2d_2`, `conv2d_4`, … . Keras ≥ 3.6 also writes the layer's
+ * name on each `vars` group; when present it is used first.
+ */
+function collectContainer(model: JsonObj, node: WeightsNode, path: string[], out: RawWeight[], where: string, opts: LoadOptions): void {
   const cfg = model.config;
   const layers = isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers.filter(isObj) : [];
-  const lg = containerGroup(g);
+  const viaLayers = node.children.get('layers');
+  const lg = viaLayers ?? node.children.get('_layer_checkpoint_dependencies');
+  const doubleCounted = !viaLayers && lg !== undefined;
   const used = new Map<string, number>();
   const isSeq = model.class_name === 'Sequential';
+  const named = lg ? byVarsName(lg) : new Map<string, WeightsNode>();
   layers.forEach((layer, i) => {
     if (path.length === 0) opts.onProgress?.(i / Math.max(1, layers.length));
     const cn = jsonText(layer.class_name);
     if (isSeq && cn === 'InputLayer') return; // Sequential.layers hides its InputLayer
-    let slot = toSnakeCase(cn);
-    const n = used.get(slot);
-    if (n === undefined) used.set(slot, 0);
-    else {
-      used.set(slot, n + 1);
-      slot = `${slot}_${n + 1}`;
-    }
+    if (isOperation(layer)) return;
+    const base = toSnakeCase(pythonClass(layer));
+    const n = used.get(base) ?? 0;
+    const slot = n === 0 ? base : `${base}_${n}`;
     const lc = layer.config;
     const name = isObj(lc) && typeof lc.name === 'string' ? lc.name : slot;
-    // Slot by class name; if that group is absent, fall back to the `name` attribute Keras >= 3.6
-    // writes on `vars` groups, then to a group named like the layer.
-    let sg = lg?.get(slot);
-    if (lg && !sg) sg = byVarsName(lg).get(name) ?? lg.get(name);
+    const sg = named.get(name) ?? lg?.children.get(slot);
+    used.set(base, n + (doubleCounted && sg && holdsWeights(sg) ? 2 : 1));
     if (cn === 'Sequential' || cn === 'Functional' || cn === 'Model') {
       if (sg) collectContainer(layer, sg, [...path, name], out, where, opts);
       return;
@@ -324,43 +386,42 @@ function collectContainer(model: JsonObj, g: Hdf5Group, path: string[], out: Raw
   });
 }
 
-const SUB_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer'];
+// MultiHeadAttention's EinsumDense projections (tf.keras 2.x names them with a leading underscore) in
+// the order TensorLensMultiHeadAttention holds their weights
+const SUB_ORDER = ['cell', 'forward_layer', 'backward_layer', 'layer', ...['query', 'key', 'value', 'output'].flatMap((p) => [`${p}_dense`, `_${p}_dense`])];
 
-function collectVars(g: Hdf5Group): Hdf5Group[] {
+function collectVars(n: WeightsNode): Hdf5Group[] {
   const out: Hdf5Group[] = [];
-  const vars = g.get('vars');
+  const vars = n.children.get('vars');
   if (vars) {
-    const idx = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
-    for (const k of idx) out.push(vars.get(k) as Hdf5Group);
+    const idx = [...vars.children.keys()].filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+    for (const k of idx) {
+      const g = vars.children.get(k)?.group;
+      if (g) out.push(g);
+    }
   }
   // SeedGenerator state (random layers, Dropout in some Keras 3 versions) is not a model weight
-  const subs = g.keys().filter((k) => k !== 'vars' && !k.startsWith('seed_generator') && !(g.get(k) as Hdf5Group).isDataset());
+  const subs = [...n.children.keys()].filter((k) => k !== 'vars' && !k.startsWith('seed_generator') && !(n.children.get(k)?.group?.isDataset() ?? false));
   subs.sort((a, b) => {
     const ia = SUB_ORDER.indexOf(a);
     const ib = SUB_ORDER.indexOf(b);
     return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || (a < b ? -1 : a > b ? 1 : 0);
   });
-  for (const s of subs) out.push(...collectVars(g.get(s) as Hdf5Group));
+  for (const s of subs) out.push(...collectVars(n.children.get(s) as WeightsNode));
   return out;
 }
 
 /** the `name` attribute Keras >= 3.6 writes on a layer's `vars` group, if any */
-function varsName(g: Hdf5Group | undefined): string | null {
-  const v = g?.get('vars')?.attr('name');
+function varsName(n: WeightsNode): string | null {
+  const v = n.children.get('vars')?.group?.attr('name');
   return typeof v === 'string' ? v : null;
 }
 
-const varsNameCache = new WeakMap<Hdf5Group, Map<string, Hdf5Group>>();
-function byVarsName(lg: Hdf5Group): Map<string, Hdf5Group> {
-  let m = varsNameCache.get(lg);
-  if (!m) {
-    m = new Map();
-    for (const k of lg.keys()) {
-      const g = lg.get(k);
-      const n = varsName(g);
-      if (g && n !== null) m.set(n, g);
-    }
-    varsNameCache.set(lg, m);
+function byVarsName(lg: WeightsNode): Map<string, WeightsNode> {
+  const m = new Map<string, WeightsNode>();
+  for (const c of lg.children.values()) {
+    const nm = varsName(c);
+    if (nm !== null) m.set(nm, c);
   }
   return m;
 }

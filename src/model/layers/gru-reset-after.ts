@@ -14,7 +14,7 @@
  * `TensorLensGRUCell` inside a generic `RNN`), keeping the Keras config; weights are
  * `<layer>/kernel` [in, 3·units], `<layer>/recurrent_kernel` [units, 3·units] and
  * `<layer>/bias` [2, 3·units]. Any app can load those models after calling
- * `registerTensorLensLayers()` once.
+ * `registerTensorLensLayers()` (./index.ts) once.
  *
  * Inference only: dropout/recurrent_dropout are ignored, initializers are kept in the config
  * but weights start at zero (they are always loaded from the model file), stateful=true is not
@@ -195,12 +195,5 @@ export class TensorLensGRU extends tfl.RNN {
   }
 }
 
-let registered = false;
-
-/** Registers TensorLens's custom layer classes with tfjs (idempotent). Call before loading models. */
-export function registerTensorLensLayers(): void {
-  if (registered) return;
-  registered = true;
-  tfc.serialization.registerClass(TensorLensGRUCell);
-  tfc.serialization.registerClass(TensorLensGRU);
-}
+/** the classes this file adds (registered by registerTensorLensLayers in ./index.ts) */
+export const GRU_LAYER_CLASSES = [TensorLensGRUCell, TensorLensGRU];

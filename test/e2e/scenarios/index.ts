@@ -6,6 +6,9 @@
 import type { Scenario } from '../scenario';
 import { classify } from './classify';
 import { faults } from './faults';
+import { models } from './models';
+import { preprocessing } from './preprocessing';
 import { speed } from './speed';
+import { textPreprocessing } from './text-preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...faults, ...speed];
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults, ...models, ...speed];

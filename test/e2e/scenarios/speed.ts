@@ -6,18 +6,10 @@
  * next click loads the model again.
  */
 import type { Scenario } from '../scenario';
-import type { ExtApi } from '../drivers';
 import { DRAWING, PHOTO } from '../harness';
 
 /** 3 s: short enough for a test, long enough that no click in progress is ever released. */
 const TEST_IDLE_MINUTES = 0.05;
-
-/** Merges `patch` into the stored settings (the defaults from models/index.json when none are stored). */
-async function patchSettings(api: ExtApi, patch: Record<string, unknown>): Promise<void> {
-  const cur = ((await api.storage.local.get('settings')) as { settings?: Record<string, unknown> }).settings;
-  const index = (await (await fetch(api.runtime.getURL('models/index.json') as string)).json()) as { defaults: { image: string; text: string } };
-  await api.storage.local.set({ settings: { imageModel: index.defaults.image, textModel: index.defaults.text, backend: 'auto', ...cur, ...patch } });
-}
 
 async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -31,7 +23,7 @@ export const speed: Scenario[] = [
   {
     name: 'uses wasm threads exactly when the model host is cross-origin isolated; a cross-origin image without CORS still classifies',
     async run(ctx) {
-      await ctx.d.ext(patchSettings, { backend: 'wasm' });
+      await ctx.setSettings({ backend: 'wasm' });
       try {
         // srv.other is another origin and sends no CORS or CORP headers
         const view = await ctx.clickImage(`${ctx.srv.other}/img/${DRAWING.name}.jpg?threads`);
@@ -69,7 +61,7 @@ export const speed: Scenario[] = [
   {
     name: 'releases the model after the idle period set in the settings, and the next click loads it again',
     async run(ctx) {
-      await ctx.d.ext(patchSettings, { idleReleaseMinutes: TEST_IDLE_MINUTES });
+      await ctx.setSettings({ idleReleaseMinutes: TEST_IDLE_MINUTES });
       try {
         const before = await ctx.clickImage(ctx.img(PHOTO.name, '?before-release'));
         expect(before.phase).toBe('done');

@@ -5,18 +5,32 @@ import * as path from 'node:path';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- webpack.config.js is CommonJS
 const cfg = require('../../../webpack.config.js') as {
-  buildManifest(browser: 'chrome' | 'firefox'): Record<string, any>;
+  buildManifest(browser: 'chrome' | 'firefox', test?: boolean): Record<string, any>;
   collectModels(dir?: string): { name: string; meta: { task: string } }[];
 };
 
 describe('manifests', () => {
-  it('chrome: service worker, offscreen permission, pinned key, wasm CSP', () => {
+  it('chrome: service worker, offscreen permission, no store-refused key, wasm CSP, thumbnails only from data:', () => {
     const m = cfg.buildManifest('chrome');
     expect(m.background).toEqual({ service_worker: 'background.js' });
-    expect(m.permissions).toEqual(expect.arrayContaining(['contextMenus', 'storage', 'alarms', 'offscreen']));
-    expect(typeof m.key).toBe('string');
-    expect(m.content_security_policy.extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self'");
+    expect(m.permissions).toEqual(expect.arrayContaining(['contextMenus', 'storage', 'alarms', 'offscreen', 'activeTab', 'scripting']));
+    expect(m.key).toBeUndefined();
+    expect(m.content_security_policy.extension_pages).toBe("script-src 'self' 'wasm-unsafe-eval'; object-src 'self'; img-src 'self' data: blob:");
     expect(JSON.stringify(m)).not.toContain('"//"');
+  });
+  it.each(['chrome', 'firefox'] as const)('%s: no site access at install, all sites optional, localized names', (b) => {
+    const m = cfg.buildManifest(b);
+    expect(m.host_permissions).toBeUndefined();
+    expect(m.content_scripts).toBeUndefined();
+    expect(m.optional_host_permissions).toEqual(['<all_urls>']);
+    expect(m.name).toBe('__MSG_extName__');
+    expect(m.default_locale).toBe('en');
+    expect(m.options_ui).toEqual({ page: 'options.html', open_in_tab: true });
+  });
+  it('test builds pin the development id (chrome) and start with all sites granted', () => {
+    expect(typeof cfg.buildManifest('chrome', true).key).toBe('string');
+    expect(cfg.buildManifest('firefox', true).key).toBeUndefined();
+    expect(cfg.buildManifest('firefox', true).host_permissions).toEqual(['<all_urls>']);
   });
   it('firefox: background page, gecko id, no offscreen', () => {
     const m = cfg.buildManifest('firefox');

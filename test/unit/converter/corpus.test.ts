@@ -26,6 +26,8 @@ export const CORPUS_CASES: Case[] = [
   { entry: 'brp-keras3-gru-and-conv1d', file: 'Conv1DModel.keras' },
   // GRU reset_after=True: written as TensorLensGRU (see gru-reset-after.test.ts for its outputs)
   { entry: 'brp-keras3-gru-and-conv1d', file: 'GRUModel.keras' },
+  // TextVectorization moved into the text preprocessing (see preprocessing.test.ts for its tokens)
+  { entry: 'chamidu-keras312-textvectorization', file: 'toxicity_model.keras' },
   { entry: 'crypto-lstm-tf26', file: 'Crypto_AI.hdf5' },
   { entry: 'deepmech-symbol-classifier', file: 'model.h5' },
   { entry: 'deepmech-symbol-classifier', file: 'model.min.h5' },
@@ -51,6 +53,10 @@ export const CORPUS_CASES: Case[] = [
   { entry: 'tensorspace-helloworld-tfkeras', file: 'tf_keras_model.h5' },
   { entry: 'tensorspace-keras-mnist', file: 'mnist.h5' },
   { entry: 'tensorspace-keras-mnist', file: 'weights.h5', architecture: 'topology.json' },
+  // MultiHeadAttention (TensorLensMultiHeadAttention; see attention.test.ts for its numerics)
+  { entry: 'vasuki-keras38-mha-timeseries', file: 'transformer_model.keras' },
+  // tf.keras 2.15 .keras written on Windows (`layers\\conv1d` group names), MHA + TFOpLambda
+  { entry: 'allaudin-tfkeras215-mha-tfoplambda', file: 'transformer_model.keras' },
 ];
 
 const haveCorpus = fs.existsSync(CORPUS_DIR);

@@ -12,7 +12,8 @@ import {
 import { ensureCpuBackend, fixture, loadResult, maxAbsDiff, predictOn, seededInput, tf, tfl } from './helpers';
 import type * as tflTypes from '@tensorflow/tfjs-layers';
 import type { JsonObj } from '../../../src/converter/keras/config';
-import { registerTensorLensLayers, TensorLensGRU } from '../../../src/model/layers/gru-reset-after';
+import { TensorLensGRU } from '../../../src/model/layers/gru-reset-after';
+import { registerTensorLensLayers } from '../../../src/model/layers';
 
 jest.setTimeout(60_000);
 
@@ -253,7 +254,7 @@ describe('metadata', () => {
     });
     expect(r.metadata?.metadata).toMatchObject({
       schemaVersion: 1, name: 'tiny-cnn', task: 'image', labels: ['cat', 'dog', 'bird'], output: 'softmax', modelFile: 'model.json',
-      image: { inputSize: [8, 8], channels: 3, resize: 'stretch' },
+      image: { inputSize: [8, 8], channels: 3, fit: 'stretch', resizeMethod: 'bilinear', background: [255, 255, 255] },
     });
   });
   it('text: Keras Tokenizer.to_json() vocabulary and 1-unit sigmoid', async () => {

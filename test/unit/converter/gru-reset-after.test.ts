@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerTensorLensLayers, TensorLensGRU, TensorLensGRUCell } from '../../../src/model/layers/gru-reset-after';
+import { TensorLensGRU, TensorLensGRUCell } from '../../../src/model/layers/gru-reset-after';
+import { registerTensorLensLayers } from '../../../src/model/layers';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { convertKeras } from '../../../src/converter/convert';

@@ -312,9 +312,11 @@ describe('Resizing / CenterCrop (broken in tfjs-layers 4.22)', () => {
     const ok = translateModelConfig(fn([], 'img'), '2.12.0');
     expect(ok.problems).toEqual([]);
     expect((layerCfg(ok, 0).config as JsonObj).batch_input_shape).toEqual([null, 32, 24, 3]);
-    const bad = translateModelConfig(fn([{ ...conv, name: 'c', inbound_nodes: [[['img', 0, 0, {}]]] }], 'c'), '2.12.0');
-    expect(bad.problems[0]?.reason).toMatch(/Resizing not applied directly \(and only\) to a model input: TF.js 4.22's Resizing layer/);
-    expect(bad.problems[0]?.hint).toMatch(/resize images before prediction/);
+    // after other layers it stays in the model as TensorLensResizing (see project-layers.test.ts)
+    const inside = translateModelConfig(fn([{ ...conv, name: 'c', inbound_nodes: [[['img', 0, 0, {}]]] }], 'c'), '2.12.0');
+    expect(inside.problems).toEqual([]);
+    expect(inside.resizings).toEqual([]);
+    expect(layerCfg(inside, 2)).toMatchObject({ class_name: 'TensorLensResizing', name: 'resize' });
   });
   it('CenterCrop is refused', () => {
     const r = translateModelConfig(seq([input, { class_name: 'CenterCrop', config: { name: 'crop', height: 8, width: 8 } }]), '3.1.0');
@@ -355,9 +357,9 @@ describe('TFOpLambda', () => {
     expect(layerCfg(r, 1)).toMatchObject({ class_name: 'Rescaling', name: 'tf.op', config: { scale: 0.25, offset: 0 }, inbound_nodes: [[['x', 0, 0, {}]]] });
     expect(r.tfOps).toEqual(['tf.op (tf.math.truediv)']);
   });
-  it('other TF functions stay refused with the TFOpLambda hint', () => {
+  it('TF functions outside the translated list are refused naming the function', () => {
     const r = translateModelConfig(fn('image.resize', { size: [2, 2], name: null }), '2.9.0');
-    expect(r.problems[0]?.reason).toMatch(/"TFOpLambda" is not available in TF.js/);
-    expect(r.problems[0]?.hint).toMatch(/raw TF ops/);
+    expect(r.problems[0]?.reason).toBe('tf.image.resize is not among the TF functions TensorLens translates');
+    expect(r.problems[0]?.hint).toMatch(/TensorLens translates these tf functions: .*math\.reduce_mean/);
   });
 });

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadGraphModel } from '@tensorflow/tfjs-converter';
-import { imageTensor, inputShape, predictScores, textTensor, warmUp } from '../../../src/model/inference';
+import { firstEmbedding, inputShape, predictScores, textTensor, warmUp } from '../../../src/model/inference';
+import { preprocessImage } from '../../../src/model/preprocess';
 import type { ModelMetadata } from '../../../src/shared/metadata';
 
 beforeAll(async () => {
@@ -29,10 +30,10 @@ function pixels(w: number, h: number, rgba: [number, number, number, number]) {
   return { data, width: w, height: h };
 }
 
-describe('imageTensor', () => {
+describe('preprocessImage (input size already)', () => {
   it('drops alpha, scales and offsets, adds the batch axis', async () => {
     const before = tf.memory().numTensors;
-    const t = imageTensor(pixels(2, 3, [255, 0, 51, 255]), { inputSize: [3, 2], channels: 3, scale: 1 / 255, offset: 0, resize: 'stretch' });
+    const t = preprocessImage(pixels(2, 3, [255, 0, 51, 255]), { inputSize: [3, 2], channels: 3, scale: 1 / 255, offset: 0, resizeMethod: 'bilinear', fit: 'stretch', background: [255, 255, 255] });
     expect(t.shape).toEqual([1, 3, 2, 3]);
     const v = await t.data();
     expect(v[0]).toBeCloseTo(1, 5);
@@ -42,9 +43,9 @@ describe('imageTensor', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
   it('applies mean/std and grayscale', async () => {
-    const t = imageTensor(pixels(1, 1, [30, 60, 90, 255]), { inputSize: [1, 1], channels: 1, scale: 1, offset: 0, mean: [10], std: [2], resize: 'stretch' });
+    const t = preprocessImage(pixels(1, 1, [30, 60, 90, 255]), { inputSize: [1, 1], channels: 1, scale: 1, offset: 0, mean: [10], std: [2], resizeMethod: 'bilinear', fit: 'stretch', background: [255, 255, 255] });
     expect(t.shape).toEqual([1, 1, 1, 1]);
-    expect((await t.data())[0]).toBeCloseTo((60 - 10) / 2, 5);
+    expect((await t.data())[0]).toBeCloseTo((0.299 * 30 + 0.587 * 60 + 0.114 * 90 - 10) / 2, 4); // BT.601 luma, as Keras grayscale
     t.dispose();
   });
 });
@@ -52,11 +53,11 @@ describe('imageTensor', () => {
 describe('predictScores / warmUp', () => {
   it('image model: softmax scores, tf.memory() flat', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.flatten({ inputShape: [4, 4, 3] }), tfl.layers.dense({ units: 2, activation: 'softmax' })] });
-    const m = meta({ image: { inputSize: [4, 4], channels: 3, scale: 1 / 255, offset: 0, resize: 'stretch' } });
+    const m = meta({ image: { inputSize: [4, 4], channels: 3, scale: 1 / 255, offset: 0, resizeMethod: 'bilinear', fit: 'stretch', background: [255, 255, 255] } });
     expect(inputShape(m)).toEqual([1, 4, 4, 3]);
     await warmUp(model, m);
     const before = tf.memory().numTensors;
-    const input = imageTensor(pixels(4, 4, [10, 20, 30, 255]), { inputSize: [4, 4], channels: 3, scale: 1 / 255, offset: 0, resize: 'stretch' });
+    const input = preprocessImage(pixels(4, 4, [10, 20, 30, 255]), { inputSize: [4, 4], channels: 3, scale: 1 / 255, offset: 0, resizeMethod: 'bilinear', fit: 'stretch', background: [255, 255, 255] });
     const scores = await predictScores(model, input, meta({}));
     expect(scores.map((s) => s.label)).toEqual(['a', 'b']);
     expect(scores[0]!.probability + scores[1]!.probability).toBeCloseTo(1, 5);
@@ -101,5 +102,18 @@ describe('graph models', () => {
     expect(scores[1]!.probability).toBeGreaterThan(0.9);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('firstEmbedding', () => {
+  it('finds the Embedding the ids meet, inside nested models too', () => {
+    const inner = tfl.sequential({ name: 'inner', layers: [tfl.layers.embedding({ name: 'emb', inputDim: 50, outputDim: 2, inputLength: 4, inputShape: [4] })] });
+    const outer = tfl.sequential({ layers: [inner, tfl.layers.flatten(), tfl.layers.dense({ units: 1 })] });
+    expect(firstEmbedding(outer)).toEqual({ name: 'emb', inputDim: 50 });
+    const dense = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [3] })] });
+    expect(firstEmbedding(dense)).toBeNull();
+    expect(firstEmbedding({})).toBeNull();
+    outer.dispose();
+    dense.dispose();
   });
 });

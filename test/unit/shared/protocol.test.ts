@@ -1,4 +1,5 @@
-import { DEFAULT_IDLE_RELEASE_MINUTES, idleReleaseMs, isRestrictedPage, isRpcRequest, isSettings, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { isRestrictedPage, isRpcRequest, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { DEFAULT_IDLE_RELEASE_MINUTES, defaultSettings, idleReleaseMs, normalizeSettings } from '../../../src/shared/settings';
 import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
 import { badgeColor, badgeText } from '../../../src/shared/badge';
 
@@ -16,10 +17,6 @@ describe('protocol validation', () => {
     expect(() => parseCapturedImage({ kind: 'url', url: 'javascript:alert(1)' })).toThrow();
     expect(() => parseCapturedImage({ kind: 'data-url', dataUrl: 'data:text/html,x' })).toThrow();
     expect(() => parseCapturedImage({ kind: 'none', reason: 'internal' })).toThrow();
-  });
-  it('validates settings', () => {
-    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'wasm' })).toBe(true);
-    expect(isSettings({ imageModel: 'a', textModel: 'b', backend: 'webgpu' })).toBe(false);
   });
   it('knows pages extensions cannot read', () => {
     expect(isRestrictedPage('chrome://settings')).toBe(true);
@@ -63,18 +60,19 @@ describe('badge', () => {
 });
 
 describe('idle release setting', () => {
-  const base = { imageModel: 'a', textModel: 'b', backend: 'auto' as const };
-  it('accepts settings without it (older stored settings) and defaults to 5 minutes', () => {
-    expect(isSettings(base)).toBe(true);
+  const defaults = defaultSettings({ image: 'a', text: 'b' });
+  const stored = { imageModel: 'a', textModel: 'b', backend: 'auto' };
+  it('defaults to 5 minutes, also for settings stored before it existed', () => {
     expect(DEFAULT_IDLE_RELEASE_MINUTES).toBe(5);
-    expect(idleReleaseMs(base)).toBe(300_000);
+    expect(normalizeSettings(stored, defaults).idleReleaseMinutes).toBe(5);
+    expect(idleReleaseMs(normalizeSettings(stored, defaults))).toBe(300_000);
   });
   it('takes fractional minutes and 0 (never)', () => {
-    expect(isSettings({ ...base, idleReleaseMinutes: 0.5 })).toBe(true);
-    expect(idleReleaseMs({ ...base, idleReleaseMinutes: 0.5 })).toBe(30_000);
-    expect(idleReleaseMs({ ...base, idleReleaseMinutes: 0 })).toBe(0);
+    expect(normalizeSettings({ ...stored, idleReleaseMinutes: 0.5 }, defaults).idleReleaseMinutes).toBe(0.5);
+    expect(idleReleaseMs({ idleReleaseMinutes: 0.5 })).toBe(30_000);
+    expect(idleReleaseMs({ idleReleaseMinutes: 0 })).toBe(0);
   });
-  it('refuses negative, non-finite and non-numeric values', () => {
-    for (const v of [-1, Number.NaN, Number.POSITIVE_INFINITY, '5', null]) expect(isSettings({ ...base, idleReleaseMinutes: v })).toBe(false);
+  it('replaces negative, non-finite, too large and non-numeric values by the default', () => {
+    for (const v of [-1, Number.NaN, Number.POSITIVE_INFINITY, 100_000, '5', null]) expect(normalizeSettings({ ...stored, idleReleaseMinutes: v }, defaults).idleReleaseMinutes).toBe(5);
   });
 });

@@ -12,7 +12,7 @@
  *    or oov index.
  *  - pad_sequences: defaults padding='pre', truncating='pre', value=0.
  */
-import type { TextPreprocessing } from '../../../src/shared/metadata';
+import type { TextPreprocessing, TextVectorizationConfig } from '../../../src/shared/metadata';
 import {
   KERAS_DEFAULT_FILTERS,
   defaultTokenizerConfig,
@@ -21,7 +21,9 @@ import {
   parseKerasTokenizerJson,
   parseWordIndex,
   textToSequence,
+  largestTextId,
   textToTokens,
+  vectorizationTokens,
 } from '../../../src/shared/tokenizer';
 
 const word = defaultTokenizerConfig();
@@ -214,6 +216,7 @@ describe('encodeText', () => {
       truncated: false,
       charsTruncated: false,
       inputChars: 13,
+      knownCount: 2,
     });
   });
 
@@ -227,7 +230,7 @@ describe('encodeText', () => {
   it('caps to maxChars before tokenizing', () => {
     // first 8 chars: "hello wo" → hello, wo(oov)
     const r = encodeText('hello world', pre({ maxChars: 8 }), wi);
-    expect(r).toEqual({ ids: [2, 1, 0, 0], tokenCount: 2, truncated: false, charsTruncated: true, inputChars: 11 });
+    expect(r).toEqual({ ids: [2, 1, 0, 0], tokenCount: 2, truncated: false, charsTruncated: true, inputChars: 11, knownCount: 1 });
   });
 
   it('never cuts an emoji in half at maxChars', () => {
@@ -238,7 +241,7 @@ describe('encodeText', () => {
   });
 
   it('handles empty text', () => {
-    expect(encodeText('', pre(), wi)).toEqual({ ids: [0, 0, 0, 0], tokenCount: 0, truncated: false, charsTruncated: false, inputChars: 0 });
+    expect(encodeText('', pre(), wi)).toEqual({ ids: [0, 0, 0, 0], tokenCount: 0, truncated: false, charsTruncated: false, inputChars: 0, knownCount: 0 });
   });
 
   it('bounds the work on a 1 MB selection', () => {
@@ -322,5 +325,93 @@ describe('parseKerasTokenizerJson', () => {
     expect(() => parseKerasTokenizerJson('{"class_name":"Tokenizer"}')).toThrow(/config/);
     expect(() => parseKerasTokenizerJson('{"config":{"word_index":"{bad"}}')).toThrow(/word_index/);
     expect(() => parseKerasTokenizerJson('{"config":{"word_index":{"a":1},"oov_token":"<UNK>"}}')).toThrow(/oov_token/);
+  });
+});
+
+describe('largestTextId (what must fit the Embedding)', () => {
+  const wi = { '<OOV>': 1, a: 2, b: 7, c: 30 };
+  const pre = (numWords: number | null, oovToken: string | null = '<OOV>'): TextPreprocessing => ({
+    tokenizer: defaultTokenizerConfig({ oovToken, numWords }), sequenceLength: 3, padding: 'pre', truncating: 'pre', maxChars: 100,
+  });
+  it('is the largest index, or the largest below num_words', () => {
+    expect(largestTextId(pre(null), wi)).toBe(30);
+    expect(largestTextId(pre(10), wi)).toBe(7);
+    expect(largestTextId(pre(2), wi)).toBe(1); // only the OOV index remains
+    // every id encodeText gives stays at or below it
+    expect(Math.max(...encodeText('a b c zz', pre(10), wi).ids)).toBeLessThanOrEqual(7);
+  });
+});
+
+describe('no known words', () => {
+  const wi = { '<OOV>': 1, hello: 2 };
+  const pre: TextPreprocessing = { tokenizer: defaultTokenizerConfig({ oovToken: '<OOV>' }), sequenceLength: 4, padding: 'pre', truncating: 'pre', maxChars: 100 };
+  it('counts only tokens found in the vocabulary (OOV and dropped words are not known)', () => {
+    expect(encodeText(':) Привет 🍕', pre, wi)).toMatchObject({ ids: [0, 0, 1, 1], tokenCount: 2, knownCount: 0 });
+    expect(encodeText('hello Привет', pre, wi).knownCount).toBe(1);
+    // num_words cuts "hello" (index 2 >= 2): it becomes the OOV index, so nothing is known
+    const capped = { ...pre, tokenizer: defaultTokenizerConfig({ oovToken: '<OOV>', numWords: 2 }) };
+    expect(encodeText('hello', capped, wi)).toMatchObject({ ids: [0, 0, 0, 1], knownCount: 0 });
+  });
+});
+
+/**
+ * Keras 3 TextVectorization(output_mode="int"), cases derived by hand from its documented
+ * algorithm (keras/src/layers/preprocessing/text_vectorization.py `_preprocess` and `call`):
+ *  - standardize "lower_and_strip_punctuation": tf.strings.lower (no encoding: ASCII A-Z only,
+ *    absl::AsciiStrToLower), then regex_replace of [!"#$%&()*+,-./:;<=>?@[\]^_`{|}~'] by "".
+ *  - split "whitespace": tf.strings.split() — runs of ASCII whitespace, no empty tokens.
+ *  - ngrams=(1, 2): every unigram, then every bigram joined by " ".
+ *  - lookup: StringLookup(mask_token="") — "" is 0, "[UNK]" 1, vocabulary[i] is i.
+ *  - output_sequence_length: pad with 0 / cut at the end.
+ */
+describe('TextVectorization (Keras 3)', () => {
+  const vocabulary = ['', '[UNK]', 'the', 'cat', 'sat', 'dont', 'école', 'wellknown', 'the cat', '🍕'];
+  const vocab = Object.fromEntries(vocabulary.map((t, i) => [t, i]).filter(([, i]) => i !== 0));
+  const tv = (over: Partial<TextVectorizationConfig> = {}): TextVectorizationConfig => ({
+    standardize: 'lower_and_strip_punctuation', split: 'whitespace', ngrams: null, maskToken: '', oovToken: '[UNK]', vocabFile: 'vocab.json', ...over,
+  });
+  const pre = (over: Partial<TextVectorizationConfig> = {}, sequenceLength = 6): TextPreprocessing => ({
+    vectorization: tv(over), sequenceLength, padding: 'post', truncating: 'post', maxChars: 1000,
+  });
+  const ids = (text: string, over: Partial<TextVectorizationConfig> = {}, len = 6): number[] => encodeText(text, pre(over, len), vocab).ids;
+
+  it('lowercases, strips punctuation (no space left behind), splits and pads at the end', () => {
+    // "The CAT sat." → "the cat sat." → "the cat sat" → [the, cat, sat]
+    expect(ids('The CAT sat.')).toEqual([2, 3, 4, 0, 0, 0]);
+    // the apostrophe is punctuation: "Don't!" → "dont"; "well-known" → "wellknown" (not two words)
+    expect(ids("Don't! well-known")).toEqual([5, 7, 0, 0, 0, 0]);
+  });
+  it('lowercases ASCII only, as tf.strings.lower without an encoding', () => {
+    // "ÉCOLE" → "École" (É is not ASCII) → not in the vocabulary; "école" is
+    expect(vectorizationTokens('ÉCOLE école', tv())).toEqual(['École', 'école']);
+    expect(ids('ÉCOLE école')).toEqual([1, 6, 0, 0, 0, 0]);
+  });
+  it('splits on runs of ASCII whitespace only', () => {
+    expect(ids('  the\tcat\n\r\nsat  ')).toEqual([2, 3, 4, 0, 0, 0]);
+    // U+00A0 (no-break space) is not whitespace to tf.strings.split: one unknown token
+    expect(vectorizationTokens('the\u00a0cat', tv())).toEqual(['the\u00a0cat']);
+  });
+  it('keeps emoji and other code points as they are', () => {
+    expect(ids('🍕 cat')).toEqual([9, 3, 0, 0, 0, 0]);
+  });
+  it('ngrams (1, 2): unigrams then bigrams', () => {
+    // [the, cat, sat] + ["the cat", "cat sat"] → 2, 3, 4, 8, [UNK]
+    expect(ids('the cat sat', { ngrams: [1, 2] })).toEqual([2, 3, 4, 8, 1, 0]);
+    expect(vectorizationTokens('the', tv({ ngrams: [2] }))).toEqual([]);
+  });
+  it('truncates at the end to output_sequence_length', () => {
+    expect(ids('the cat sat the cat', {}, 2)).toEqual([2, 3]);
+  });
+  it('character split and the other standardize modes', () => {
+    expect(vectorizationTokens('Ab!', tv({ split: 'character' }))).toEqual(['a', 'b']);
+    expect(vectorizationTokens('Ab!', tv({ standardize: 'lower', split: 'character' }))).toEqual(['a', 'b', '!']);
+    expect(vectorizationTokens('Ab! c', tv({ standardize: 'strip_punctuation' }))).toEqual(['Ab', 'c']);
+    expect(vectorizationTokens('Ab! c', tv({ standardize: null, split: null }))).toEqual(['Ab! c']);
+  });
+  it('no known words: only [UNK] (or nothing) reaches the model', () => {
+    expect(encodeText(':) !!!', pre(), vocab)).toMatchObject({ ids: [0, 0, 0, 0, 0, 0], tokenCount: 0, knownCount: 0 });
+    expect(encodeText('Привет мир', pre(), vocab)).toMatchObject({ ids: [1, 1, 0, 0, 0, 0], knownCount: 0 });
+    // typing the OOV token itself is not a known word ("[UNK]" is stripped to "unk" anyway)
+    expect(encodeText('[UNK]', pre({ standardize: null }), vocab).knownCount).toBe(0);
   });
 });

@@ -1,0 +1,120 @@
+/**
+ * The extension's own IndexedDB: history and settings. Why not storage.local: content scripts
+ * can read and write storage.local, so a compromised page process could read what the user
+ * classified or plant entries. IndexedDB belongs to the extension's origin; content scripts run
+ * in the page's origin and never see it. Changes are announced to the other extension contexts
+ * (popup, options, background) over a BroadcastChannel, which is same-origin too.
+ */
+import type { ClassificationResult } from '../shared/protocol';
+
+const DB_NAME = 'tensorlens';
+const DB_VERSION = 1;
+const HISTORY = 'history';
+const KV = 'kv';
+const CHANNEL = 'tensorlens-db';
+
+export type DbChange = 'history' | 'settings';
+
+let dbPromise: Promise<IDBDatabase> | null = null;
+
+function openDb(): Promise<IDBDatabase> {
+  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME, DB_VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      if (!db.objectStoreNames.contains(HISTORY)) db.createObjectStore(HISTORY, { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
+      if (!db.objectStoreNames.contains(KV)) db.createObjectStore(KV);
+    };
+    req.onsuccess = () => {
+      const db = req.result;
+      // Another context upgrading or deleting the database: let it, and reopen on next use.
+      db.onversionchange = () => {
+        db.close();
+        dbPromise = null;
+      };
+      resolve(db);
+    };
+    req.onerror = () => {
+      dbPromise = null;
+      reject(req.error ?? new Error('IndexedDB open failed'));
+    };
+  });
+  return dbPromise;
+}
+
+function done(tx: IDBTransaction): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
+    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
+  });
+}
+
+function request<T>(r: IDBRequest<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
+  });
+}
+
+function announce(what: DbChange): void {
+  const ch = new BroadcastChannel(CHANNEL);
+  ch.postMessage(what);
+  ch.close();
+}
+
+/** Calls `cb` when another context (or this one) changes history or settings. */
+export function onDbChanged(cb: (what: DbChange) => void): () => void {
+  const ch = new BroadcastChannel(CHANNEL);
+  ch.onmessage = (e: MessageEvent<unknown>) => {
+    const what = e.data;
+    if (what === 'history' || what === 'settings') cb(what);
+  };
+  return () => ch.close();
+}
+
+/** Newest first. */
+export async function readHistory(): Promise<ClassificationResult[]> {
+  const db = await openDb();
+  const tx = db.transaction(HISTORY, 'readonly');
+  const all = await request(tx.objectStore(HISTORY).index('createdAt').getAll() as IDBRequest<ClassificationResult[]>);
+  return all.reverse();
+}
+
+/** Adds (or replaces) entries, then keeps only the newest `limit`. */
+export async function putHistory(items: ClassificationResult[], limit: number): Promise<void> {
+  const db = await openDb();
+  const tx = db.transaction(HISTORY, 'readwrite');
+  const store = tx.objectStore(HISTORY);
+  for (const r of items) store.put(r);
+  const keys = await request(store.index('createdAt').getAllKeys());
+  // getAllKeys on an index returns primary keys in index (oldest first) order.
+  for (const k of keys.slice(0, Math.max(0, keys.length - limit))) store.delete(k);
+  await done(tx);
+  announce('history');
+}
+
+/** Removes every entry and returns them (for undo). */
+export async function takeHistory(): Promise<ClassificationResult[]> {
+  const db = await openDb();
+  const tx = db.transaction(HISTORY, 'readwrite');
+  const store = tx.objectStore(HISTORY);
+  const all = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
+  store.clear();
+  await done(tx);
+  announce('history');
+  return all;
+}
+
+export async function readValue(key: string): Promise<unknown> {
+  const db = await openDb();
+  return request(db.transaction(KV, 'readonly').objectStore(KV).get(key) as IDBRequest<unknown>);
+}
+
+export async function writeValue(key: string, value: unknown, change: DbChange): Promise<void> {
+  const db = await openDb();
+  const tx = db.transaction(KV, 'readwrite');
+  tx.objectStore(KV).put(value, key);
+  await done(tx);
+  announce(change);
+}

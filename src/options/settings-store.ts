@@ -1,0 +1,31 @@
+/** Read-modify-write of settings for the options page; tells the background so menus follow. */
+import { extensionUrl } from '../ext/browser';
+import { rpcClient, sendToRuntime } from '../ext/rpc';
+import { getSettings, setSettings } from '../ext/storage';
+import { MODELS_INDEX_PATH, type BackgroundApi, type ModelIndex } from '../shared/protocol';
+import { defaultSettings, type Settings } from '../shared/settings';
+
+const background = rpcClient<BackgroundApi>('background', sendToRuntime);
+
+let indexPromise: Promise<ModelIndex> | null = null;
+export function modelIndex(): Promise<ModelIndex> {
+  indexPromise ??= fetch(extensionUrl(MODELS_INDEX_PATH))
+    .then((r) => r.json() as Promise<ModelIndex>)
+    .catch(() => ({ models: [], defaults: { image: null, text: null } }));
+  return indexPromise;
+}
+
+export async function loadSettings(): Promise<Settings> {
+  return getSettings(defaultSettings((await modelIndex()).defaults));
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Serialised so quick successive changes all land. */
+export function updateSettings(patch: (s: Settings) => Settings): Promise<void> {
+  const run = queue.then(async () => {
+    await setSettings(patch(await loadSettings()));
+    await background.settingsChanged().catch(() => undefined);
+  });
+  queue = run.catch(() => undefined);
+  return run;
+}

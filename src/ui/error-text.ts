@@ -1,0 +1,24 @@
+/** One sentence per error code (STYLE §3), as a message key in _locales (src/ext/i18n.ts). */
+import type { ErrorCode } from '../shared/errors';
+
+export const ERROR_MESSAGE_KEY: Record<ErrorCode, string> = {
+  'model-missing': 'errorModelMissing',
+  'model-load-failed': 'errorModelLoadFailed',
+  'model-format-unsupported': 'errorModelFormatUnsupported',
+  'text-model-missing': 'errorTextModelMissing',
+  'image-unreadable': 'errorImageUnreadable',
+  'image-truncated': 'errorImageTruncated',
+  'image-corrupt': 'errorImageCorrupt',
+  'page-image-not-shown': 'errorPageImageNotShown',
+  'image-too-large': 'errorImageTooLarge',
+  'image-fetch-failed': 'errorImageFetchFailed',
+  'image-tainted': 'errorImageTainted',
+  'no-image': 'errorNoImage',
+  'page-not-allowed': 'errorPageNotAllowed',
+  'site-access-needed': 'errorSiteAccessNeeded',
+  'empty-selection': 'errorEmptySelection',
+  'no-known-words': 'errorNoKnownWords',
+  'backend-failed': 'errorBackendFailed',
+  timeout: 'errorTimeout',
+  internal: 'errorInternal',
+};
