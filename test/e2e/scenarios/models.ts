@@ -138,15 +138,6 @@ async function useForRightClick(p: Page, id: string): Promise<void> {
   await p.waitForSelector(`#stored-models li[data-id="${id}"][data-in-use="true"]`, { timeout: 10_000 });
 }
 
-async function setSettingsInPage(p: Page, patch: Record<string, string>): Promise<void> {
-  await p.evaluate(async (pa: Record<string, string>) => {
-    const api = (globalThis as unknown as { browser?: { storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: unknown): Promise<void> } } }; chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: unknown): Promise<void> } } } });
-    const local = (api.browser ?? api.chrome).storage.local;
-    const cur = ((await local.get('settings')).settings ?? { imageModel: 'nsfw-mobilenet-v2', textModel: 'spam-assassin', backend: 'auto' }) as Record<string, string>;
-    await local.set({ settings: { ...cur, ...pa } });
-  }, patch);
-}
-
 function expectClose(a: Score[], b: Score[]): void {
   const byLabel = (s: Score[]): Map<string, number> => new Map(s.map((x) => [x.label, x.probability]));
   const A = byLabel(a);
@@ -351,7 +342,7 @@ const importScenarios: Scenario[] = [
       const text = (TEXTS as { spam: string }).spam;
       const mine = await classifyVia(ctx, { menuItemId: MENU_TEXT, selectionText: text });
       expect(mine.result?.model).toBe(`stored:${(stored as { id: string }).id}`);
-      await setSettingsInPage(s.options, { textModel: 'spam-assassin' });
+      await ctx.setSettings({ textModel: 'spam-assassin' });
       const packaged = await classifyVia(ctx, { menuItemId: MENU_TEXT, selectionText: text });
       expect(packaged.result?.model).toBe('spam-assassin');
       s.spamScores = packaged.result?.scores ?? [];
@@ -494,7 +485,7 @@ const importScenarios: Scenario[] = [
     async run(ctx) {
       const s = await state(ctx);
       const spam = await storedModel(s.options, 'Spam filter (mine)');
-      await setSettingsInPage(s.options, { textModel: `stored:${(spam as { id: string }).id}` });
+      await ctx.setSettings({ textModel: `stored:${(spam as { id: string }).id}` });
       // removed behind the settings' back (another window, a cleared profile)
       await s.options.evaluate((id: string) => new Promise<void>((resolve) => {
         const r = indexedDB.open('tensorlens-models');
