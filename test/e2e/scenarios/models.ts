@@ -366,10 +366,11 @@ const importScenarios: Scenario[] = [
       expect(await s.options.$eval('#models-notice', (e) => e.textContent)).toBe('Renamed to “Spam filter (mine)”.');
       const renamed = await storedModel(s.options, 'Spam filter (mine)');
       expect(renamed?.metadata.displayName).toBe('Spam filter (mine)');
-      // a popup opened now (a popup reads the model list when it opens)
-      await ctx.reopenPopup();
-      const popup = ctx.popup;
-      const pick = (id: string): Promise<string[]> => popup.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
+      // the model pickers live on the options page now (they read the model list when it opens)
+      await s.options.reload();
+      await s.options.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      await ready(s.options);
+      const pick = (id: string): Promise<string[]> => s.options.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
       expect(await pick('set-text-model')).toEqual(expect.arrayContaining(['spam-assassin=Spam filter (SpamAssassin)', `stored:${spam.id}=Spam filter (mine)`]));
       expect(await pick('set-image-model')).toEqual(expect.arrayContaining([`stored:${s.tmId}=TM import`]));
     },
