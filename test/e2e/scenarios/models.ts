@@ -352,7 +352,7 @@ const importScenarios: Scenario[] = [
     },
   },
   {
-    name: 'models: renames a saved model; the popup picker lists the new name',
+    name: 'models: renames a saved model; the model pickers list the new name',
     timeout: TIMEOUT,
     async run(ctx) {
       const s = await state(ctx);
@@ -366,10 +366,8 @@ const importScenarios: Scenario[] = [
       expect(await s.options.$eval('#models-notice', (e) => e.textContent)).toBe('Renamed to “Spam filter (mine)”.');
       const renamed = await storedModel(s.options, 'Spam filter (mine)');
       expect(renamed?.metadata.displayName).toBe('Spam filter (mine)');
-      // the model pickers live on the options page now (they read the model list when it opens)
-      await s.options.reload();
-      await s.options.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-      await ready(s.options);
+      // the model pickers live on the options page now; a rename re-renders them
+      await s.options.waitForFunction((id: string) => document.querySelector(`#set-text-model option[value="stored:${id}"]`)?.textContent === 'Spam filter (mine)', { timeout: 30_000 }, spam.id);
       const pick = (id: string): Promise<string[]> => s.options.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
       expect(await pick('set-text-model')).toEqual(expect.arrayContaining(['spam-assassin=Spam filter (SpamAssassin)', `stored:${spam.id}=Spam filter (mine)`]));
       expect(await pick('set-image-model')).toEqual(expect.arrayContaining([`stored:${s.tmId}=TM import`]));
