@@ -114,6 +114,29 @@ class PackagePlugin {
   }
 }
 
+/**
+ * Writes tfjs-backend-wasm's pthread worker script as a packaged file. The package ships it only
+ * as a string (wasmWorkerContents) that its init() turns into a blob: URL; the same escaping of
+ * '\\n' it applies before making the blob is applied here.
+ */
+class WasmWorkerPlugin {
+  apply(compiler) {
+    const { RawSource } = compiler.webpack.sources;
+    compiler.hooks.thisCompilation.tap('tensorlens-wasm-worker', (compilation) => {
+      compilation.hooks.processAssets.tap({ name: 'tensorlens-wasm-worker', stage: compiler.webpack.Compilation.PROCESS_ASSETS_STAGE_ADDITIONAL }, () => {
+        const file = require.resolve('@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.worker.js');
+        const { wasmWorkerContents } = require(file);
+        if (typeof wasmWorkerContents !== 'string' || !wasmWorkerContents.includes('importScripts')) {
+          compilation.errors.push(new compiler.webpack.WebpackError(`${file}: no wasmWorkerContents worker script (tfjs-backend-wasm changed?)`));
+          return;
+        }
+        compilation.fileDependencies.add(file);
+        compilation.emitAsset('tfjs-backend-wasm-threaded-simd.worker.js', new RawSource(wasmWorkerContents.replace(/\n/g, '\\n')), { minimized: true });
+      });
+    });
+  }
+}
+
 function config(browser, test) {
   const outDir = path.join(ROOT, 'dist', test ? `test-${browser}` : browser);
   const entry = {
@@ -134,9 +157,14 @@ function config(browser, test) {
     { from: 'src/ui/pages.css' },
     { from: '_locales', to: '_locales' },
     { from: 'src/options/options.css' },
-    // Single-threaded binaries only: threaded wasm cannot run under the MV3 CSP.
+    // All three binaries, plus the threaded build's emscripten glue (each pthread worker imports
+    // it): served as extension files because the MV3 CSP refuses the blob: URLs tfjs would use
+    // (src/model/tf.ts). The worker script itself is written by WasmWorkerPlugin below.
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm' },
     { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm' },
+    { from: 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm' },
+    // Copied as is: minifying would wrap it in a function and hide the global the workers call.
+    { from: 'node_modules/@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm-threaded-simd.js', info: { minimized: true } },
     ...(browser === 'chrome' ? [{ from: 'src/offscreen/offscreen.html' }] : []),
     ...(test && browser === 'firefox' ? [{ from: 'test/e2e/extension/test.html' }] : []),
   ];
@@ -170,6 +198,9 @@ function config(browser, test) {
       }),
       new CopyPlugin({ patterns: copy }),
       new PackagePlugin(browser, test, outDir),
+      new WasmWorkerPlugin(),
+      // the threaded glue and worker string: packaged files instead (scripts/build/wasm-unbundled.cjs)
+      new webpack.NormalModuleReplacementPlugin(/wasm-out[\\/]tfjs-backend-wasm-threaded-simd(\.worker)?\.js$/, path.join(ROOT, 'scripts/build/wasm-unbundled.cjs')),
     ],
   };
 }

@@ -30,7 +30,7 @@ import {
   type ModelIndex,
   type TryRequest,
 } from '../shared/protocol';
-import { defaultSettings, type Settings } from '../shared/settings';
+import { defaultSettings, idleReleaseMs, type Settings } from '../shared/settings';
 import { isStoredModelName, withStoredModels } from '../shared/stored-model';
 import { topK } from '../shared/postprocess';
 
@@ -159,6 +159,24 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
   return text;
 }
 
+/**
+ * Off the result path: fetches the thumbnail into the stored result, then records history
+ * (`history` = the history length, null = not recorded).
+ */
+async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult, history: number | null): Promise<void> {
+  try {
+    const thumb = outcome.thumbnailKey === undefined ? undefined : await h.thumbnail(outcome.thumbnailKey).catch(() => undefined);
+    if (thumb) {
+      result.thumbnail = thumb;
+      await updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
+    }
+    if (history !== null) await recordHistory(result, history);
+  } catch (e) {
+    // The result is already shown; a storage failure here must not turn it into an error.
+    console.error('TensorLens: could not store the thumbnail or history entry', e);
+  }
+}
+
 function sameOrigin(a: string, b: string | undefined): boolean {
   try {
     return b !== undefined && new URL(a).origin === new URL(b).origin;
@@ -231,12 +249,13 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
 
       let outcome: HostOutcome;
       let sourceUrl: string | undefined;
+      let h: ModelHostApi;
       if (task === 'image') {
         const source = await imageSource(info, tab);
         sourceUrl = source.kind === 'url' && !source.url.startsWith('data:') ? source.url : undefined;
-        const h = await host();
+        h = await host();
         const classify = (src: ImageSource): Promise<HostOutcome> =>
-          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src }), JOB_TIMEOUT_MS, 'classifying the image');
+          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the image');
         try {
           outcome = await classify(source);
         } catch (e) {
@@ -247,8 +266,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         }
       } else {
         const text = await selectionText(info, tab);
-        const h = await host();
-        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, text }), JOB_TIMEOUT_MS, 'classifying the text');
+        h = await host();
+        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, text, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the text');
       }
       const result: ClassificationResult = {
         id,
@@ -266,14 +285,13 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         ...(tab?.incognito ? { private: true } : {}),
         ...(notice ? { notice } : {}),
       };
-      // Results from private windows are shown once and never written down. A full storage
-      // (quota) must not cost the user the result: show it, keep the old history.
-      if (settings.historyEnabled && !tab?.incognito)
-        await recordHistory(result, settings.historyLimit).catch((e: unknown) => console.warn('TensorLens: history not saved', e));
+      // The result is stored (and shown) first; the thumbnail and the history entry follow.
       await updateJob(id, () => ({ phase: 'done', result, progress: undefined }));
       const top = result.scores[0];
       if (top && settings.badge) await showBadge(badgeText(top.label), badgeColor(entry.labels.indexOf(top.label)));
       else await clearBadge();
+      // Results from private windows are shown once and never written down.
+      await afterResult(h, outcome, result, settings.historyEnabled && !tab?.incognito ? settings.historyLimit : null);
     } catch (e) {
       const f = toFailure(e);
       const cur = await getJob();
@@ -342,8 +360,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const settings = await currentSettings();
     const h = await host();
     return req.task === 'image'
-      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true }), JOB_TIMEOUT_MS, 'trying the model')
-      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, text: req.text, transient: true }), JOB_TIMEOUT_MS, 'trying the model');
+      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model')
+      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, text: req.text, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model');
   }
 
   return { tryExample, tryModel, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };

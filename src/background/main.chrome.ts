@@ -4,7 +4,7 @@
  * Listeners are registered synchronously at top level (STYLE §7).
  */
 import browser from '../ext/browser';
-import { ensureOffscreenDocument } from '../ext/offscreen';
+import { closeOffscreenDocument, ensureOffscreenDocument } from '../ext/offscreen';
 import { onAllSitesChanged } from '../ext/permissions';
 import { fromExtensionPage, fromOurContentScript, rpcClient, sendToRuntime, serve } from '../ext/rpc';
 import { getHistory, setSettings } from '../ext/storage';
@@ -16,22 +16,37 @@ import { defaultSettings, type Settings } from '../shared/settings';
 
 const remote = rpcClient<ModelHostApi>('model-host', sendToRuntime);
 
+/** Calls in flight to the offscreen document: an idle report that races a new click is ignored. */
+let inFlight = 0;
+
 /** Retries once when the offscreen document vanished between the check and the call. */
 async function call<T>(fn: () => Promise<T>): Promise<T> {
-  await ensureOffscreenDocument();
+  inFlight++;
   try {
-    return await fn();
-  } catch (e) {
-    if (e instanceof AppError) throw e;
     await ensureOffscreenDocument();
-    return fn();
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      await ensureOffscreenDocument();
+      return await fn();
+    }
+  } finally {
+    inFlight--;
   }
 }
 
 const offscreenHost: ModelHostApi = {
   classifyImage: (job: ImageJob): Promise<HostOutcome> => call(() => remote.classifyImage(job)),
   classifyText: (job: TextJob): Promise<HostOutcome> => call(() => remote.classifyText(job)),
+  // Never recreates the document just for a thumbnail.
+  thumbnail: (key: number): Promise<string | undefined> => remote.thumbnail(key),
 };
+
+/** Idle release: closing the offscreen document frees its renderer memory (models, wasm heap). */
+async function hostIdle(): Promise<void> {
+  if (inFlight === 0) await closeOffscreenDocument();
+}
 
 const bg = createBackground(() => Promise.resolve(offscreenHost));
 
@@ -50,7 +65,7 @@ onBadgeAlarm(() => {
 onAllSitesChanged(() => {
   void bg.refreshMenus();
 });
-serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), tryModel: (r: TryRequest) => bg.tryModel(r) }, fromExtensionPage);
+serve('background', { reportProgress: (p: LoadProgress) => bg.reportProgress(p), settingsChanged: () => bg.refreshMenus(), tryExample: (task: unknown, payload: unknown) => bg.tryExample(task, payload), tryModel: (r: TryRequest) => bg.tryModel(r), hostIdle }, fromExtensionPage);
 serve('menus', { rightClicked: (onImage: unknown) => bg.onRightClicked(onImage === true) }, fromOurContentScript);
 
 // Test build: the e2e suites read the history and change settings here (IndexedDB, not storage).

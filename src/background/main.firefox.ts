@@ -45,6 +45,7 @@ const testApi = __TEST__
       /** Runs the real menu handler (Firefox has no contextMenus.onClicked.dispatch). */
       testMenuClick: (info: Menus.OnClickData, tab: Tabs.Tab | undefined) => bg.onMenuClicked(info, tab),
       testMemory: () => host?.memory() ?? null,
+      testDiagnostics: () => host?.diagnostics() ?? null,
       /** The last image job's model input (Chrome: tensorlensHost.lastInput in the offscreen document). */
       testLastInput: () => host?.lastInput ?? null,
       /** The stored history (IndexedDB), for the e2e suite. */

@@ -5,10 +5,10 @@
  * never extension APIs (the entry file passes the extension's base URL and a progress callback).
  */
 import * as tf from './tf';
-import { configureTf, loadGraphModel, loadLayersModel } from './tf';
+import { configureTf, loadGraphModel, loadLayersModel, releaseBackends, setWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
 import { selectBackend } from './backend';
-import { firstEmbedding, predictScores, textTensor, warmUp, type Predictor } from './inference';
-import { decodeImage, fetchImage, thumbnail } from './image';
+import { firstEmbedding, predictScores, textTensor, type Predictor } from './inference';
+import { decodeImage, fetchImage, thumbnail, type DecodedImage } from './image';
 import { preprocessImage } from './preprocess';
 import { AppError } from '../shared/errors';
 import { MetadataError, parseMetadata, textVocabFile, type ModelMetadata } from '../shared/metadata';
@@ -23,6 +23,12 @@ export interface HostOptions {
   baseUrl: string;
   onProgress?: (p: LoadProgress) => void;
   imageFetchTimeoutMs?: number;
+  /**
+   * Called when no job came for the job's idleReleaseMs. Chrome passes one that closes the
+   * offscreen document (which frees everything); without it the host releases its models and
+   * backend memory itself (Firefox's background page lives on).
+   */
+  onIdle?: () => void;
   /** test builds: keep the last image job's model input (lastInput), to compare browsers */
   recordInputs?: boolean;
   /** reads a model the user imported (`stored:<id>`), null when it is not stored (any more) */
@@ -34,6 +40,23 @@ interface LoadedModel {
   model: Predictor;
   wordIndex?: WordIndex;
   loadMs: number;
+  /** how errors name the model: its model file, or the imported model's name */
+  label: string;
+}
+
+export interface HostDiagnostics {
+  backend: BackendName | null;
+  /** threads of the wasm backend (0: not started) */
+  wasmThreads: number;
+  singleThreadReason: string | null;
+  crossOriginIsolated: boolean;
+  logicalCores: number;
+  wasmHeapBytes: number;
+  models: string[];
+  /** idle releases so far */
+  releases: number;
+  /** where the first job's time went (ms; times are on this context's performance clock) */
+  startup: { timeOrigin: number; hostCreatedAt: number; firstJobAt: number; backendStartMs: number; modelLoadMs: number };
 }
 
 const now = (): number => performance.now();
@@ -43,6 +66,13 @@ export class ModelHost implements ModelHostApi {
   private backend: BackendName | null = null;
   private backendSetting: BackendSetting | null = null;
   private models = new Map<string, Promise<LoadedModel>>();
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  private pending = 0;
+  /** The last classified image, kept until its thumbnail is asked for (or the next image). */
+  private kept: { key: number; img: DecodedImage } | null = null;
+  private nextKey = 1;
+  private releases = 0;
+  private startup = { timeOrigin: performance.timeOrigin, hostCreatedAt: now(), firstJobAt: 0, backendStartMs: 0, modelLoadMs: 0 };
   /** the last image job's model input, flattened (only with HostOptions.recordInputs) */
   lastInput: number[] | null = null;
 
@@ -51,11 +81,22 @@ export class ModelHost implements ModelHostApi {
   }
 
   classifyImage(job: ImageJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runImage(job).finally(() => this.dropTransient(job)));
+    return this.exclusive(() => this.runImage(job).finally(() => this.dropTransient(job)), job.idleReleaseMs);
   }
 
   classifyText(job: TextJob): Promise<HostOutcome> {
-    return this.exclusive(() => this.runText(job).finally(() => this.dropTransient(job)));
+    return this.exclusive(() => this.runText(job).finally(() => this.dropTransient(job)), job.idleReleaseMs);
+  }
+
+  thumbnail(key: number): Promise<string | undefined> {
+    const k = this.kept;
+    if (k?.key !== key) return Promise.resolve(undefined);
+    this.kept = null;
+    try {
+      return Promise.resolve(thumbnail(k.img));
+    } finally {
+      k.img.close();
+    }
   }
 
   /** A model tried before it is saved is not kept loaded (its next try is another draft). */
@@ -72,15 +113,72 @@ export class ModelHost implements ModelHostApi {
     return { numTensors: m.numTensors, numBytes: m.numBytes };
   }
 
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+  /** For tests and the bench: backend in use, wasm threads, loaded models, idle releases so far. */
+  diagnostics(): HostDiagnostics {
+    const w = wasmThreading();
+    return {
+      backend: this.backend,
+      wasmThreads: w.threads,
+      singleThreadReason: w.reason,
+      crossOriginIsolated: globalThis.crossOriginIsolated === true,
+      logicalCores: typeof navigator === 'object' ? navigator.hardwareConcurrency : 1,
+      wasmHeapBytes: wasmHeapBytes(),
+      models: [...this.models.keys()],
+      releases: this.releases,
+      startup: { ...this.startup },
+    };
+  }
+
+  /** Bench and tests: the wasm thread count for the next start; releases what is loaded now. */
+  async useWasmThreads(n: number): Promise<void> {
+    setWasmThreads(n);
+    await this.release();
+  }
+
+  /** Disposes every model and the backends' memory; the next job starts cold. */
+  release(): Promise<void> {
+    return this.exclusive(async () => {
+      const loaded = [...this.models.values()];
+      this.models.clear();
+      for (const p of loaded) await p.then((m) => m.model.dispose(), () => undefined);
+      this.dropKeptImage();
+      await releaseBackends();
+      this.backend = null;
+      this.backendSetting = null;
+      this.releases++;
+    });
+  }
+
+  private dropKeptImage(): void {
+    this.kept?.img.close();
+    this.kept = null;
+  }
+
+  /** One job at a time; after the last one, the idle timer (if the job asked for one) restarts. */
+  private exclusive<T>(fn: () => Promise<T>, idleReleaseMs?: number): Promise<T> {
+    clearTimeout(this.idleTimer);
+    this.startup.firstJobAt ||= now();
+    this.pending++;
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
+    void this.queue.then(() => {
+      if (--this.pending > 0 || !idleReleaseMs || idleReleaseMs <= 0) return;
+      this.idleTimer = setTimeout(() => this.onIdle(), idleReleaseMs);
+    });
     return run;
+  }
+
+  private onIdle(): void {
+    if (this.pending > 0) return;
+    if (this.opts.onIdle) this.opts.onIdle();
+    else void this.release();
   }
 
   private async ensureBackend(setting: BackendSetting): Promise<BackendName> {
     if (this.backend && this.backendSetting === setting && tf.getBackend() === this.backend) return this.backend;
+    const t0 = now();
     const chosen = await selectBackend(setting);
+    this.startup.backendStartMs ||= now() - t0;
     if (chosen !== this.backend) {
       // Weights live in the backend that loaded them: drop models loaded on another backend.
       for (const p of this.models.values()) p.then((m) => m.model.dispose(), () => undefined);
@@ -163,11 +261,16 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
-    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, modelPath);
+    return this.checked(name, { meta, model, wordIndex, loadMs: t0, label: modelPath });
   }
 
-  /** Warms a just-loaded model up (disposing it if that fails); `loaded.loadMs` holds the start time. */
-  private async warmedUp(name: string, loaded: LoadedModel, label: string): Promise<LoadedModel> {
+  /**
+   * Checks a just-loaded model (disposing it if that fails); `loaded.loadMs` holds the start time.
+   * No separate warm-up: the job that loaded the model predicts right away, and that first
+   * prediction is the warm-up (one MobileNetV2 inference less on every cold start); a failure
+   * there is reported as a load failure (firstPrediction).
+   */
+  private checked(name: string, loaded: LoadedModel): LoadedModel {
     // ids past the Embedding would fail inside TF.js ("GatherV2: the index value … is not in
     // [0, n)") on the first word that uses them: refuse the model up front, naming the numbers
     const emb = firstEmbedding(loaded.model);
@@ -177,15 +280,9 @@ export class ModelHost implements ModelHostApi {
         loaded.model.dispose();
         throw new AppError(
           'model-load-failed',
-          `${label}: ${textVocabFile(loaded.meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
+          `${loaded.label}: ${textVocabFile(loaded.meta.text)} has word indices up to ${largest} but the model's Embedding "${emb.name}" takes 0..${emb.inputDim - 1}: reconvert with --num-words ${emb.inputDim}`,
         );
       }
-    }
-    try {
-      await warmUp(loaded.model, loaded.meta);
-    } catch (e) {
-      loaded.model.dispose();
-      throw new AppError('model-load-failed', `${label}: warm-up failed (${(e as Error).message})`);
     }
     this.opts.onProgress?.({ model: name, fraction: 1 });
     return { ...loaded, loadMs: now() - loaded.loadMs };
@@ -221,7 +318,7 @@ export class ModelHost implements ModelHostApi {
     } catch (e) {
       throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
     }
-    return this.warmedUp(name, { meta, model, wordIndex, loadMs: t0 }, label);
+    return this.checked(name, { meta, model, wordIndex, loadMs: t0, label });
   }
 
   /**
@@ -255,34 +352,72 @@ export class ModelHost implements ModelHostApi {
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
     const m = await this.model(job.model, task);
-    return { backend, m, modelLoadMs: wasLoaded ? 0 : now() - tLoad };
+    const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
+    this.startup.modelLoadMs ||= modelLoadMs;
+    return { backend, m, modelLoadMs };
+  }
+
+  /**
+   * A model's first prediction is its warm-up: when it fails, the model failed to load, and it is
+   * not kept (the next job loads it again instead of failing the same way with a raw error).
+   */
+  private firstPrediction(job: ImageJob | TextJob, m: LoadedModel, loadedNow: boolean, p: Promise<HostOutcome['scores']>): Promise<HostOutcome['scores']> {
+    if (!loadedNow) return p;
+    return p.catch((e: unknown) => {
+      const cached = this.models.get(job.model);
+      this.models.delete(job.model);
+      void cached?.then((x) => x.model.dispose(), () => undefined);
+      throw e instanceof AppError ? e : new AppError('model-load-failed', `${m.label}: the first prediction failed (${(e as Error).message})`);
+    });
   }
 
   private async runImage(job: ImageJob): Promise<HostOutcome> {
-    const { backend, m, modelLoadMs } = await this.prepare(job, 'image');
-    const pre = m.meta.image;
-    if (!pre) throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
-
+    // The image is fetched and decoded while the backend starts and the model loads (cold start).
     const t0 = now();
-    const blob = await fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000);
-    const img = await decodeImage(blob);
-    const t1 = now();
+    let acquireMs = 0;
+    const acquired = fetchImage(job.source, this.opts.imageFetchTimeoutMs ?? 20_000)
+      .then(decodeImage)
+      .then((img) => {
+        acquireMs = now() - t0;
+        return img;
+      });
+    acquired.catch(() => undefined); // awaited below; this only keeps an early failure from being reported as unhandled
+    let prepared: Awaited<ReturnType<ModelHost['prepare']>>;
     try {
-      const thumb = thumbnail(img);
+      prepared = await this.prepare(job, 'image');
+    } catch (e) {
+      void acquired.then((img) => img.close(), () => undefined);
+      throw e;
+    }
+    const { backend, m, modelLoadMs } = prepared;
+    const pre = m.meta.image;
+    if (!pre) {
+      void acquired.then((img) => img.close(), () => undefined);
+      throw new AppError('model-load-failed', `models/${job.model}/metadata.json has no image preprocessing`);
+    }
+    const img = await acquired;
+    const t1 = now();
+    let keep = false;
+    try {
       const input = preprocessImage(img.pixels, pre);
       if (this.opts.recordInputs) this.lastInput = Array.from(await input.data());
       const t2 = now();
-      const scores = await predictScores(m.model, input, m.meta);
+      const scores = await this.firstPrediction(job, m, modelLoadMs > 0, predictScores(m.model, input, m.meta));
       const t3 = now();
+      // The thumbnail is not needed for the result: it is made when the background asks for it.
+      this.dropKeptImage();
+      this.kept = { key: this.nextKey++, img };
+      keep = true;
       return {
         scores,
         backend,
-        thumbnail: thumb,
+        thumbnailKey: this.kept.key,
         imageSize: { width: img.width, height: img.height },
-        timings: { acquireMs: t1 - t0, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
+        // acquireMs: fetch + decode, which on a cold start ran beside the model load
+        timings: { acquireMs, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
       };
     } finally {
-      img.close();
+      if (!keep) img.close();
     }
   }
 
@@ -297,7 +432,7 @@ export class ModelHost implements ModelHostApi {
     if (enc.knownCount === 0) throw new AppError('no-known-words', `none of the ${enc.tokenCount} token(s) of the selection is in ${job.model}'s vocabulary`);
     const input = textTensor(enc.ids);
     const t2 = now();
-    const scores = await predictScores(m.model, input, m.meta);
+    const scores = await this.firstPrediction(job, m, modelLoadMs > 0, predictScores(m.model, input, m.meta));
     const t3 = now();
     return {
       scores,

@@ -1,13 +1,14 @@
 /**
- * Options page: every setting (models, right-click menus, site access, history, badge, backend).
+ * Options page: every setting (models, right-click menus, site access, history, badge, backend,
+ * idle release).
  * Each control saves on change; a polite status says so once.
  */
 import { localizePage, t, uiLanguage } from '../ext/i18n';
 import { hasAllSites, onAllSitesChanged, requestAllSites, revokeAllSites } from '../ext/permissions';
 import { BACKEND_SETTINGS, type BackendSetting } from '../shared/protocol';
-import { HISTORY_LENGTHS, type Settings } from '../shared/settings';
+import { HISTORY_LENGTHS, IDLE_RELEASE_CHOICES, isIdleReleaseMinutes, type Settings } from '../shared/settings';
 import { byId, h } from '../ui/dom';
-import { integer } from '../ui/format';
+import { integer, minutes } from '../ui/format';
 import { mountModelsSection } from './models/section';
 import { mountModelPickers } from './pickers';
 import { loadSettings, updateSettings } from './settings-store';
@@ -54,6 +55,16 @@ async function main(): Promise<void> {
   backend.addEventListener('change', () => {
     const v = backend.value as BackendSetting;
     void updateSettings((x) => ({ ...x, backend: BACKEND_SETTINGS.includes(v) ? v : 'auto' })).then(saved);
+  });
+
+  // Idle release: the usual choices, plus the stored value when it is another one (kept as is).
+  const idle = byId<HTMLSelectElement>('set-idle-release');
+  const choices = [...new Set([...IDLE_RELEASE_CHOICES, s.idleReleaseMinutes])].sort((a, b) => (a === 0 ? 1 : b === 0 ? -1 : a - b));
+  idle.replaceChildren(...choices.map((n) => h('option', { value: String(n) }, n === 0 ? t('idleReleaseNever') : minutes(n, lang))));
+  idle.value = String(s.idleReleaseMinutes);
+  idle.addEventListener('change', () => {
+    const v = Number(idle.value);
+    void updateSettings((x) => ({ ...x, idleReleaseMinutes: isIdleReleaseMinutes(v) ? v : x.idleReleaseMinutes })).then(saved);
   });
 
   const access = byId<HTMLButtonElement>('access-toggle');

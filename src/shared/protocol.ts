@@ -31,6 +31,8 @@ export interface ImageJob {
   model: string;
   backend: BackendSetting;
   source: ImageSource;
+  /** release the models (and in Chrome the offscreen document) after this long without a job; 0 = never */
+  idleReleaseMs?: number;
   /** an import being tried before it is saved: not kept loaded afterwards */
   transient?: boolean;
 }
@@ -39,6 +41,7 @@ export interface TextJob {
   model: string;
   backend: BackendSetting;
   text: string;
+  idleReleaseMs?: number;
   transient?: boolean;
 }
 
@@ -48,6 +51,8 @@ export interface HostOutcome {
   timings: Omit<Timings, 'totalMs'>;
   /** image jobs: small JPEG data URL made by the host; text jobs: absent */
   thumbnail?: string;
+  /** image jobs: ask `thumbnail(thumbnailKey)` for it after the result is stored (off the result path) */
+  thumbnailKey?: number;
   imageSize?: { width: number; height: number };
   /** text jobs */
   text?: { snippet: string; tokenCount: number; truncated: boolean; charsTruncated: boolean; inputChars: number };
@@ -57,6 +62,8 @@ export interface HostOutcome {
 export interface ModelHostApi {
   classifyImage(job: ImageJob): Promise<HostOutcome>;
   classifyText(job: TextJob): Promise<HostOutcome>;
+  /** The thumbnail of the image classified with that key, once; undefined when it is gone. */
+  thumbnail(key: number): Promise<string | undefined>;
 }
 
 export interface LoadProgress {
@@ -67,6 +74,8 @@ export interface LoadProgress {
 /** What extension pages (popup, offscreen, test page) may ask the background. */
 export interface BackgroundApi {
   reportProgress(p: LoadProgress): Promise<void>;
+  /** Chrome: the offscreen document has been idle for the user's idle-release period. */
+  hostIdle(): Promise<void>;
   /** settings were saved (menus follow); wakes the Chrome service worker */
   settingsChanged(): Promise<void>;
   /** first-run page: runs the real pipeline on its sample image (a data: URL) or sample text */

@@ -17,6 +17,28 @@ export interface Settings {
   badge: boolean;
   /** which right-click menu items exist */
   menus: { image: boolean; text: boolean };
+  /**
+   * Minutes without a classification after which the loaded models are released (Chrome closes
+   * the offscreen document; Firefox disposes the models and backend memory). 0 = keep them.
+   * Fractions allowed.
+   */
+  idleReleaseMinutes: number;
+}
+
+export const DEFAULT_IDLE_RELEASE_MINUTES = 5;
+/** What the options page offers (minutes; 0 = never). */
+export const IDLE_RELEASE_CHOICES = [1, 5, 15, 30, 60, 0] as const;
+/** The largest idle-release period the options page offers (one day). */
+export const MAX_IDLE_RELEASE_MINUTES = 24 * 60;
+
+/** The idle-release period of these settings in milliseconds (0 = never). */
+export function idleReleaseMs(s: Pick<Settings, 'idleReleaseMinutes'>): number {
+  return Math.round(s.idleReleaseMinutes * 60_000);
+}
+
+/** A stored idle-release value is usable: a finite number of minutes, 0 (never) up to one day. */
+export function isIdleReleaseMinutes(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_IDLE_RELEASE_MINUTES;
 }
 
 export function defaultSettings(models: { image: string | null; text: string | null }): Settings {
@@ -28,6 +50,7 @@ export function defaultSettings(models: { image: string | null; text: string | n
     historyLimit: 50,
     badge: true,
     menus: { image: true, text: true },
+    idleReleaseMinutes: DEFAULT_IDLE_RELEASE_MINUTES,
   };
 }
 
@@ -46,5 +69,6 @@ export function normalizeSettings(raw: unknown, defaults: Settings): Settings {
     historyLimit: (HISTORY_LENGTHS as readonly unknown[]).includes(limit) ? (limit as number) : defaults.historyLimit,
     badge: bool(s.badge, defaults.badge),
     menus: { image: bool(menus.image, defaults.menus.image), text: bool(menus.text, defaults.menus.text) },
+    idleReleaseMinutes: isIdleReleaseMinutes(s.idleReleaseMinutes) ? s.idleReleaseMinutes : defaults.idleReleaseMinutes,
   };
 }

@@ -31,3 +31,7 @@ export function fileSize(bytes: number, lang = 'en'): string {
   const mib = bytes >= 1024 * 1024;
   return new Intl.NumberFormat(lang, { style: 'unit', unit: mib ? 'megabyte' : 'kilobyte', unitDisplay: 'short', maximumFractionDigits: mib ? 1 : 0, minimumFractionDigits: mib ? 1 : 0 }).format(mib ? bytes / 1024 / 1024 : bytes / 1024);
 }
+
+/** "5 minutes", "5 Minuten", "0,5 minute"… (fractions kept: a stored setting may have one). */
+export const minutes = (n: number, lang = 'en'): string =>
+  new Intl.NumberFormat(lang, { style: 'unit', unit: 'minute', unitDisplay: 'long', maximumFractionDigits: 2 }).format(n);

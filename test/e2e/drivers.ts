@@ -27,6 +27,7 @@ import {
   type TabRef,
 } from './harness';
 import { launchChromeWith, offscreenMemory, stopServiceWorker, type ChromeFaultSession } from './fault-helpers';
+import type { HostDiagnostics } from '../../src/model/host';
 
 export type BrowserName = 'chromium' | 'firefox';
 
@@ -64,6 +65,8 @@ export interface Driver {
   state(): Promise<{ job: StoredJob | undefined; history: HistoryEntry[] }>;
   /** tf.memory() where the model lives. */
   memory(): Promise<Memory>;
+  /** The model host's diagnostics (backend, wasm threads, loaded models, idle releases); null when no host runs (Chromium: no offscreen document). */
+  hostDiagnostics(): Promise<HostDiagnostics | null>;
   /** The last image job's model input, flattened (test build: ModelHost.lastInput). */
   lastModelInput(): Promise<number[] | null>;
   /** Every request the extension's own contexts make from now until stop(). */
@@ -149,6 +152,20 @@ const state = (ext: Ext): ReturnType<Driver['state']> =>
 
 // ---------- Chromium ----------
 
+/**
+ * Merges `patch` into the extension's settings (null: back to the defaults) through the test
+ * build's hook (the settings live in the extension's IndexedDB): Chromium's service worker
+ * exposes `tensorlensTest`, Firefox's background page answers `testSetSettings`.
+ */
+export async function setExtensionSettings(d: Pick<Driver, 'ext'>, patch: Record<string, unknown> | null): Promise<void> {
+  await d.ext(async (api, v: Record<string, unknown> | null) => {
+    const hook = (globalThis as unknown as { tensorlensTest?: { setSettings(x: unknown): Promise<void> } }).tensorlensTest;
+    if (hook) return hook.setSettings(v); // Chromium: the service worker
+    const r = (await api.runtime.sendMessage({ target: 'background', method: 'testSetSettings', args: [v] })) as { ok: boolean; message?: string };
+    if (!r.ok) throw new Error(r.message);
+  }, patch);
+}
+
 export async function chromiumDriver(extensionDir: string, opts: DriverOptions = {}): Promise<Driver> {
   const profile = opts.profile ?? tmpProfile();
   const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
@@ -176,6 +193,12 @@ export async function chromiumDriver(extensionDir: string, opts: DriverOptions =
     },
     state: () => state(ext),
     memory: () => offscreenMemory(s),
+    async hostDiagnostics() {
+      const t = s.browser.targets().find((x) => x.url() === `${origin}/offscreen.html`);
+      const p = await t?.asPage().catch(() => null);
+      if (!p) return null;
+      return p.evaluate(() => (globalThis as unknown as { tensorlensHost: { diagnostics(): HostDiagnostics } }).tensorlensHost.diagnostics()).catch(() => null);
+    },
     async lastModelInput() {
       const off = await (await s.browser.waitForTarget((t) => t.url() === `${origin}/offscreen.html`, { timeout: 30_000 })).asPage();
       return off.evaluate(() => (globalThis as unknown as { tensorlensHost: { lastInput: number[] | null } }).tensorlensHost.lastInput);
@@ -306,6 +329,7 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
       const m = await testCall<Memory | null>('testMemory');
       return m ?? { numTensors: 0, numBytes: 0 };
     },
+    hostDiagnostics: () => testCall<HostDiagnostics | null>('testDiagnostics'),
     lastModelInput: () => testCall<number[] | null>('testLastInput'),
     async recordRequests() {
       // The model and every fetch live in the background page: its resource timing lists them all.

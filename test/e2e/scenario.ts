@@ -4,7 +4,7 @@
  * through the real menu handler and wait for the popup to show the outcome.
  */
 import type { Page } from 'puppeteer-core';
-import type { BrowserName, Driver } from './drivers';
+import { setExtensionSettings, type BrowserName, type Driver } from './drivers';
 import { DRAWING, readPopup, waitForOutcome, withDeadline, type PopupView, type Servers, type TabRef } from './harness';
 
 export interface Scenario {
@@ -62,8 +62,8 @@ export interface Ctx {
   reopenPopup(): Promise<void>;
   /** Sends the background a message from the popup: wakes it, and orders us after its pending work. */
   wake(): Promise<void>;
-  /** Sets (or with null: resets to the defaults) the settings (the extension's IndexedDB, via a test-build hook). */
-  setSettings(s: { imageModel: string; textModel: string; backend: string } | null): Promise<void>;
+  /** Merges into (or with null: resets to the defaults) the settings (the extension's IndexedDB, via a test-build hook). */
+  setSettings(patch: Record<string, unknown> | null): Promise<void>;
 }
 
 /** A real (trusted) right-click on `selector`: the content script ignores synthetic events. */
@@ -165,14 +165,7 @@ export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
         return (g.browser ?? (g.chrome as Api)).runtime.sendMessage({ target: 'background', method: 'wake-up', args: [] }).catch(() => undefined);
       });
     },
-    async setSettings(s) {
-      await d.ext(async (api, v: typeof s) => {
-        const hook = (globalThis as unknown as { tensorlensTest?: { setSettings(x: unknown): Promise<void> } }).tensorlensTest;
-        if (hook) return hook.setSettings(v); // Chromium: the service worker
-        const r = (await api.runtime.sendMessage({ target: 'background', method: 'testSetSettings', args: [v] })) as { ok: boolean; message?: string };
-        if (!r.ok) throw new Error(r.message);
-      }, s);
-    },
+    setSettings: (patch) => setExtensionSettings(d, patch),
   };
   return ctx;
 }

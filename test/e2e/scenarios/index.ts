@@ -10,6 +10,7 @@ import { faults } from './faults';
 import { lifecycle } from './lifecycle';
 import { models } from './models';
 import { preprocessing } from './preprocessing';
+import { speed } from './speed';
 import { textPreprocessing } from './text-preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults, ...lifecycle, ...models];
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults, ...lifecycle, ...models, ...speed];

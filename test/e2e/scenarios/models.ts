@@ -138,15 +138,6 @@ async function useForRightClick(p: Page, id: string): Promise<void> {
   await p.waitForSelector(`#stored-models li[data-id="${id}"][data-in-use="true"]`, { timeout: 10_000 });
 }
 
-async function setSettingsInPage(p: Page, patch: Record<string, string>): Promise<void> {
-  await p.evaluate(async (pa: Record<string, string>) => {
-    const api = (globalThis as unknown as { browser?: { storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: unknown): Promise<void> } } }; chrome: { storage: { local: { get(k: string): Promise<Record<string, unknown>>; set(v: unknown): Promise<void> } } } });
-    const local = (api.browser ?? api.chrome).storage.local;
-    const cur = ((await local.get('settings')).settings ?? { imageModel: 'nsfw-mobilenet-v2', textModel: 'spam-assassin', backend: 'auto' }) as Record<string, string>;
-    await local.set({ settings: { ...cur, ...pa } });
-  }, patch);
-}
-
 function expectClose(a: Score[], b: Score[]): void {
   const byLabel = (s: Score[]): Map<string, number> => new Map(s.map((x) => [x.label, x.probability]));
   const A = byLabel(a);
@@ -351,7 +342,7 @@ const importScenarios: Scenario[] = [
       const text = (TEXTS as { spam: string }).spam;
       const mine = await classifyVia(ctx, { menuItemId: MENU_TEXT, selectionText: text });
       expect(mine.result?.model).toBe(`stored:${(stored as { id: string }).id}`);
-      await setSettingsInPage(s.options, { textModel: 'spam-assassin' });
+      await ctx.setSettings({ textModel: 'spam-assassin' });
       const packaged = await classifyVia(ctx, { menuItemId: MENU_TEXT, selectionText: text });
       expect(packaged.result?.model).toBe('spam-assassin');
       s.spamScores = packaged.result?.scores ?? [];
@@ -361,7 +352,7 @@ const importScenarios: Scenario[] = [
     },
   },
   {
-    name: 'models: renames a saved model; the popup picker lists the new name',
+    name: 'models: renames a saved model; the model pickers list the new name',
     timeout: TIMEOUT,
     async run(ctx) {
       const s = await state(ctx);
@@ -375,10 +366,9 @@ const importScenarios: Scenario[] = [
       expect(await s.options.$eval('#models-notice', (e) => e.textContent)).toBe('Renamed to “Spam filter (mine)”.');
       const renamed = await storedModel(s.options, 'Spam filter (mine)');
       expect(renamed?.metadata.displayName).toBe('Spam filter (mine)');
-      // a popup opened now (a popup reads the model list when it opens)
-      await ctx.reopenPopup();
-      const popup = ctx.popup;
-      const pick = (id: string): Promise<string[]> => popup.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
+      // the model pickers live on the options page now; a rename re-renders them
+      await s.options.waitForFunction((id: string) => document.querySelector(`#set-text-model option[value="stored:${id}"]`)?.textContent === 'Spam filter (mine)', { timeout: 30_000 }, spam.id);
+      const pick = (id: string): Promise<string[]> => s.options.$$eval(`#${id} option`, (os) => os.map((o) => `${(o as HTMLOptionElement).value}=${o.textContent ?? ''}`));
       expect(await pick('set-text-model')).toEqual(expect.arrayContaining(['spam-assassin=Spam filter (SpamAssassin)', `stored:${spam.id}=Spam filter (mine)`]));
       expect(await pick('set-image-model')).toEqual(expect.arrayContaining([`stored:${s.tmId}=TM import`]));
     },
@@ -494,7 +484,7 @@ const importScenarios: Scenario[] = [
     async run(ctx) {
       const s = await state(ctx);
       const spam = await storedModel(s.options, 'Spam filter (mine)');
-      await setSettingsInPage(s.options, { textModel: `stored:${(spam as { id: string }).id}` });
+      await ctx.setSettings({ textModel: `stored:${(spam as { id: string }).id}` });
       // removed behind the settings' back (another window, a cleared profile)
       await s.options.evaluate((id: string) => new Promise<void>((resolve) => {
         const r = indexedDB.open('tensorlens-models');

@@ -1,4 +1,5 @@
 import { isRestrictedPage, isRpcRequest, parseCapturedImage, snippet } from '../../../src/shared/protocol';
+import { DEFAULT_IDLE_RELEASE_MINUTES, defaultSettings, idleReleaseMs, normalizeSettings } from '../../../src/shared/settings';
 import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
 import { badgeColor, badgeText } from '../../../src/shared/badge';
 
@@ -55,5 +56,23 @@ describe('badge', () => {
   it('colors are stable per label index', () => {
     expect(badgeColor(0)).toBe(badgeColor(8));
     expect(badgeColor(1)).not.toBe(badgeColor(0));
+  });
+});
+
+describe('idle release setting', () => {
+  const defaults = defaultSettings({ image: 'a', text: 'b' });
+  const stored = { imageModel: 'a', textModel: 'b', backend: 'auto' };
+  it('defaults to 5 minutes, also for settings stored before it existed', () => {
+    expect(DEFAULT_IDLE_RELEASE_MINUTES).toBe(5);
+    expect(normalizeSettings(stored, defaults).idleReleaseMinutes).toBe(5);
+    expect(idleReleaseMs(normalizeSettings(stored, defaults))).toBe(300_000);
+  });
+  it('takes fractional minutes and 0 (never)', () => {
+    expect(normalizeSettings({ ...stored, idleReleaseMinutes: 0.5 }, defaults).idleReleaseMinutes).toBe(0.5);
+    expect(idleReleaseMs({ idleReleaseMinutes: 0.5 })).toBe(30_000);
+    expect(idleReleaseMs({ idleReleaseMinutes: 0 })).toBe(0);
+  });
+  it('replaces negative, non-finite, too large and non-numeric values by the default', () => {
+    for (const v of [-1, Number.NaN, Number.POSITIVE_INFINITY, 100_000, '5', null]) expect(normalizeSettings({ ...stored, idleReleaseMinutes: v }, defaults).idleReleaseMinutes).toBe(5);
   });
 });
