@@ -207,7 +207,7 @@ export function mountModelsSection(container: HTMLElement): void {
     const sides: [string, string][] = [['pre', msg('sidePre')], ['post', msg('sidePost')]];
     const padSel = select('import-padding', sides, bundledText?.padding ?? 'pre');
     const truncSel = select('import-truncating', sides, bundledText?.truncating ?? 'pre');
-    const vocabInfo = h('span', { id: 'import-vocab' }, files.vocab ? msg('vocabWords', files.vocab.name, integer(files.vocab.words, uiLanguage())) : bundled?.text ? 'vocab.json' : msg('vocabNone'));
+    const vocabInfo = h('span', { id: 'import-vocab' }, files.vocab ? msg('vocabWords', files.vocab.name, files.vocab.words) : bundled?.text ? 'vocab.json' : msg('vocabNone'));
     const imageFields = h('div', { class: 'image-fields' }, h('label', {}, msg('fieldPreset'), ' ', presetSel), h('label', {}, msg('fieldResize'), ' ', resizeSel));
     const textFields = h('div', { class: 'text-fields' }, h('div', {}, msg('fieldVocab'), ': ', vocabInfo), h('label', {}, msg('fieldPadding'), ' ', padSel), h('label', {}, msg('fieldTruncating'), ' ', truncSel));
     const showTask = (): void => {
