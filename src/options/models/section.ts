@@ -97,8 +97,9 @@ export function mountModelsSection(container: HTMLElement): void {
   const notice = h('p', { id: 'models-notice', 'aria-live': 'polite' });
   const list = h('ul', { id: 'stored-models' });
   container.replaceChildren(
-    h('section', { id: 'models', 'aria-labelledby': 'models-title' },
-      h('h2', { id: 'models-title' }, msg('modelsTitle')),
+    // inside the options page's "Models" card (section#models): no second landmark or id
+    h('div', { class: 'models-import' },
+      h('h3', {}, msg('modelsTitle')),
       h('p', { class: 'muted' }, msg('modelsIntro')),
       drop, status, errorBox, form,
       h('h3', {}, msg('listTitle')), notice, list),
