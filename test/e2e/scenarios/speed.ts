@@ -23,6 +23,8 @@ export const speed: Scenario[] = [
   {
     name: 'uses wasm threads exactly when the model host is cross-origin isolated; a cross-origin image without CORS still classifies',
     async run(ctx) {
+      // from the defaults: an earlier scenario may have left another model chosen
+      await ctx.setSettings(null);
       await ctx.setSettings({ backend: 'wasm' });
       try {
         // srv.other is another origin and sends no CORS or CORP headers
@@ -49,6 +51,7 @@ export const speed: Scenario[] = [
   {
     name: 'shows the result first, then stores its thumbnail and history entry',
     async run(ctx) {
+      await ctx.setSettings(null);
       const view = await ctx.clickImage(ctx.img(PHOTO.name, '?history'));
       expect(view.topLabel).toBe(PHOTO.expectedTop);
       await waitUntil(
@@ -61,6 +64,7 @@ export const speed: Scenario[] = [
   {
     name: 'releases the model after the idle period set in the settings, and the next click loads it again',
     async run(ctx) {
+      await ctx.setSettings(null);
       await ctx.setSettings({ idleReleaseMinutes: TEST_IDLE_MINUTES });
       try {
         const before = await ctx.clickImage(ctx.img(PHOTO.name, '?before-release'));
