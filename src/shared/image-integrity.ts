@@ -5,26 +5,14 @@
  * structure of PNG, JPEG, GIF and WebP and names what is missing or damaged. Pure; null = intact
  * (or a format this does not know, left to the decoder).
  */
+// One CRC-32 (the zip writer's), self-contained there because the build loads that file alone.
+import { crc32 } from './zip-writer';
+
 export interface IntegrityProblem {
   kind: 'truncated' | 'corrupt';
   message: string;
 }
 
-const CRC_TABLE = ((): Uint32Array => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(b: Uint8Array, start: number, end: number): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (b[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const u32be = (b: Uint8Array, o: number): number => (((b[o] ?? 0) << 24) >>> 0) + ((b[o + 1] ?? 0) << 16) + ((b[o + 2] ?? 0) << 8) + (b[o + 3] ?? 0);
 const u32le = (b: Uint8Array, o: number): number => (b[o] ?? 0) + ((b[o + 1] ?? 0) << 8) + ((b[o + 2] ?? 0) << 16) + (((b[o + 3] ?? 0) << 24) >>> 0);
@@ -41,7 +29,7 @@ function checkPng(b: Uint8Array): IntegrityProblem | null {
     if (!/^[A-Za-z]{4}$/.test(type)) return corrupt(`the PNG has a damaged chunk header at byte ${o}`);
     const end = o + 8 + len;
     if (end + 4 > b.length) return truncated(`the PNG's ${type} chunk at byte ${o} needs ${len} bytes but the file ends first (the file is cut off)`);
-    if (crc32(b, o + 4, end) !== u32be(b, end)) return corrupt(`the PNG's ${type} chunk at byte ${o} fails its checksum (the file is damaged)`);
+    if (crc32(b.subarray(o + 4, end)) !== u32be(b, end)) return corrupt(`the PNG's ${type} chunk at byte ${o} fails its checksum (the file is damaged)`);
     if (type === 'IEND') return null;
     o = end + 4;
   }
