@@ -6,6 +6,7 @@
  * (popup, options, background) over a BroadcastChannel, which is same-origin too.
  */
 import type { ClassificationResult } from '../shared/protocol';
+import { idbRequest, lazyDatabase, txDone } from './idb';
 
 const DB_NAME = 'tensorlens';
 const DB_VERSION = 1;
@@ -15,47 +16,12 @@ const CHANNEL = 'tensorlens-db';
 
 export type DbChange = 'history' | 'settings';
 
-let dbPromise: Promise<IDBDatabase> | null = null;
-
-function openDb(): Promise<IDBDatabase> {
-  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
-      const db = req.result;
-      if (!db.objectStoreNames.contains(HISTORY)) db.createObjectStore(HISTORY, { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
-      if (!db.objectStoreNames.contains(KV)) db.createObjectStore(KV);
-    };
-    req.onsuccess = () => {
-      const db = req.result;
-      // Another context upgrading or deleting the database: let it, and reopen on next use.
-      db.onversionchange = () => {
-        db.close();
-        dbPromise = null;
-      };
-      resolve(db);
-    };
-    req.onerror = () => {
-      dbPromise = null;
-      reject(req.error ?? new Error('IndexedDB open failed'));
-    };
-  });
-  return dbPromise;
-}
-
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
-    tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
-  });
-}
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-}
+const openDb = lazyDatabase(DB_NAME, DB_VERSION, (db) => {
+  if (!db.objectStoreNames.contains(HISTORY)) db.createObjectStore(HISTORY, { keyPath: 'id' }).createIndex('createdAt', 'createdAt');
+  if (!db.objectStoreNames.contains(KV)) db.createObjectStore(KV);
+});
+const done = (tx: IDBTransaction): Promise<void> => txDone(tx);
+const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r);
 
 function announce(what: DbChange): void {
   const ch = new BroadcastChannel(CHANNEL);

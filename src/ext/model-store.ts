@@ -6,6 +6,7 @@
  * transaction: a failure (quota) leaves nothing behind.
  */
 import { extensionUrl } from './browser';
+import { idbRequest, lazyDatabase, txDone } from './idb';
 import { MODELS_INDEX_PATH, type ModelIndex } from '../shared/protocol';
 import { withStoredModels, type StoredModelFiles, type StoredModelInfo } from '../shared/stored-model';
 
@@ -25,52 +26,22 @@ export class ModelStoreError extends Error {
   }
 }
 
-let dbPromise: Promise<IDBDatabase> | null = null;
-
-function openDb(): Promise<IDBDatabase> {
-  dbPromise ??= new Promise<IDBDatabase>((resolve, reject) => {
-    const req = indexedDB.open(DB_NAME, DB_VERSION);
-    req.onupgradeneeded = () => {
-      const db = req.result;
-      if (!db.objectStoreNames.contains(INFO)) db.createObjectStore(INFO, { keyPath: 'id' });
-      if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES, { keyPath: 'id' });
-    };
-    req.onsuccess = () => {
-      const db = req.result;
-      // another context upgrading: let it, and reopen next time
-      db.onversionchange = () => {
-        db.close();
-        dbPromise = null;
-      };
-      resolve(db);
-    };
-    req.onerror = () => reject(storeError(req.error));
-  }).catch((e: unknown) => {
-    dbPromise = null;
-    throw e;
-  });
-  return dbPromise;
-}
-
 function storeError(e: DOMException | null): ModelStoreError {
   if (e?.name === 'QuotaExceededError') return new ModelStoreError('quota-exceeded', `the browser refused to store the model: ${e.message}`);
   return new ModelStoreError('storage-failed', e ? `${e.name}: ${e.message}` : 'the model store failed');
 }
 
-function done(tx: IDBTransaction): Promise<void> {
-  return new Promise((resolve, reject) => {
-    tx.oncomplete = () => resolve();
-    tx.onabort = () => reject(storeError(tx.error));
-    tx.onerror = () => reject(storeError(tx.error));
-  });
-}
-
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(storeError(r.error));
-  });
-}
+const openDb = lazyDatabase(
+  DB_NAME,
+  DB_VERSION,
+  (db) => {
+    if (!db.objectStoreNames.contains(INFO)) db.createObjectStore(INFO, { keyPath: 'id' });
+    if (!db.objectStoreNames.contains(FILES)) db.createObjectStore(FILES, { keyPath: 'id' });
+  },
+  storeError,
+);
+const done = (tx: IDBTransaction): Promise<void> => txDone(tx, storeError);
+const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r, storeError);
 
 /** Stores (or replaces) a model and its files atomically. */
 export async function putModel(info: StoredModelInfo, files: StoredModelFiles): Promise<void> {

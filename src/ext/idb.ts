@@ -1,0 +1,50 @@
+/**
+ * Promise wrappers over IndexedDB, shared by the history/settings database (db.ts) and the model
+ * store (model-store.ts). `toError` turns a failed request into the caller's own error type.
+ */
+export type IdbError = (e: DOMException | null, what: string) => Error;
+
+const plainError: IdbError = (e, what) => e ?? new Error(`IndexedDB ${what} failed`);
+
+/**
+ * A database opened on first use (`upgrade` creates its stores). After a failed open, or when
+ * another context upgrades or deletes it, the next call opens it again.
+ */
+export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDatabase) => void, toError: IdbError = plainError): () => Promise<IDBDatabase> {
+  let opening: Promise<IDBDatabase> | null = null;
+  return () => {
+    opening ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name, version);
+      req.onupgradeneeded = () => upgrade(req.result);
+      req.onsuccess = () => {
+        const db = req.result;
+        db.onversionchange = () => {
+          db.close();
+          opening = null;
+        };
+        resolve(db);
+      };
+      req.onerror = () => reject(toError(req.error, 'open'));
+    }).catch((e: unknown) => {
+      opening = null;
+      throw e;
+    });
+    return opening;
+  };
+}
+
+/** Resolves when `tx` commits; rejects when it fails or aborts (quota, for example). */
+export function txDone(tx: IDBTransaction, toError: IdbError = plainError): Promise<void> {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(toError(tx.error, 'transaction'));
+    tx.onabort = () => reject(toError(tx.error, 'transaction (aborted)'));
+  });
+}
+
+export function idbRequest<T>(r: IDBRequest<T>, toError: IdbError = plainError): Promise<T> {
+  return new Promise((resolve, reject) => {
+    r.onsuccess = () => resolve(r.result);
+    r.onerror = () => reject(toError(r.error, 'request'));
+  });
+}
