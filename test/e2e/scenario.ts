@@ -119,6 +119,14 @@ export async function createContext(d: Driver, srv: Servers): Promise<Ctx> {
         throw new Error(`${String(e)}; popup: ${JSON.stringify(await readPopup(ctx.popup).catch(() => null))}; stored job: ${job}`);
       });
       ctx.lastJob = view.jobId;
+      // The history entry follows the result (off the result path): let it land, so a scenario's
+      // next "history before" snapshot already has it. Bounded: history may be off or private.
+      if (view.phase === 'done') {
+        for (const end = Date.now() + 5_000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+          const h = await ctx.d.state().then((st) => st.history, () => []);
+          if (h.some((x) => x.id === view.jobId)) break;
+        }
+      }
       return view;
     },
     async expectStillWorks() {

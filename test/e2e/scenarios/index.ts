@@ -13,4 +13,5 @@ import { preprocessing } from './preprocessing';
 import { speed } from './speed';
 import { textPreprocessing } from './text-preprocessing';
 
-export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...faults, ...lifecycle, ...models, ...speed];
+// speed's scenarios run before the ones that restart or reload the browser and import models
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...speed, ...faults, ...lifecycle, ...models];
