@@ -170,8 +170,32 @@ export async function chromiumDriver(extensionDir: string, opts: DriverOptions =
   const profile = opts.profile ?? tmpProfile();
   const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
   const origin = `chrome-extension://${s.extensionId}`;
-  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
-    (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
+  // A service worker that went idle while no DevTools session was attached (after a scenario
+  // stopped it, the new worker is a new target) leaves puppeteer a detached handle: wake the
+  // worker with a message from an extension page, as any extension event would, and retry.
+  const wakeWorker = async (): Promise<void> => {
+    const p = await s.browser.newPage();
+    try {
+      await p.goto(`${origin}/popup.html`);
+      await p.evaluate(() => {
+        const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
+        return api.runtime.sendMessage({ target: 'background', method: 'wake-up', args: [] }).catch(() => undefined);
+      });
+    } finally {
+      await p.close().catch(() => undefined);
+    }
+  };
+  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await (await s.worker()).evaluate(extExpression(fn, args))) as T;
+      } catch (e) {
+        if (attempt >= 2 || !/detached|Execution context|Target closed|Session closed/i.test(String(e))) throw e;
+        await wakeWorker();
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  };
   return {
     name: 'chromium',
     browser: s.browser,
@@ -282,8 +306,16 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
   await browser.installExtension(extensionDir);
   const origin = `moz-extension://${FIREFOX_UUID}`;
   let testPage = await findPage(browser, '/test.html');
-  const ext = <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
-    testPage.evaluate(extExpression(fn, args)) as Promise<T>;
+  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> => {
+    try {
+      return (await testPage.evaluate(extExpression(fn, args))) as T;
+    } catch (e) {
+      // test.html was closed or reloaded with the extension (an update reopens it): find it again
+      if (!/detached/i.test(String(e))) throw e;
+      testPage = await findPage(browser, '/test.html');
+      return (await testPage.evaluate(extExpression(fn, args))) as T;
+    }
+  };
   /** A test-build method of the background page (src/background/main.firefox.ts). */
   const testCall = async <T>(method: string, ...args: unknown[]): Promise<T> => {
     const r = await ext((api, m: string, a: unknown[]) => api.runtime.sendMessage({ target: 'background', method: m, args: a }), method, args);

@@ -13,5 +13,5 @@ import { preprocessing } from './preprocessing';
 import { speed } from './speed';
 import { textPreprocessing } from './text-preprocessing';
 
-// speed's scenarios run before the ones that restart or reload the browser and import models
-export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...speed, ...faults, ...lifecycle, ...models];
+// speed's and the models section's scenarios run before those that stop, reload or restart the background
+export const SCENARIOS: Scenario[] = [...classify, ...preprocessing, ...textPreprocessing, ...speed, ...models, ...faults, ...lifecycle];
