@@ -170,32 +170,8 @@ export async function chromiumDriver(extensionDir: string, opts: DriverOptions =
   const profile = opts.profile ?? tmpProfile();
   const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
   const origin = `chrome-extension://${s.extensionId}`;
-  // A service worker that went idle while no DevTools session was attached (after a scenario
-  // stopped it, the new worker is a new target) leaves puppeteer a detached handle: wake the
-  // worker with a message from an extension page, as any extension event would, and retry.
-  const wakeWorker = async (): Promise<void> => {
-    const p = await s.browser.newPage();
-    try {
-      await p.goto(`${origin}/popup.html`);
-      await p.evaluate(() => {
-        const api = (globalThis as unknown as { chrome: { runtime: { sendMessage(m: unknown): Promise<unknown> } } }).chrome;
-        return api.runtime.sendMessage({ target: 'background', method: 'wake-up', args: [] }).catch(() => undefined);
-      });
-    } finally {
-      await p.close().catch(() => undefined);
-    }
-  };
-  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return (await (await s.worker()).evaluate(extExpression(fn, args))) as T;
-      } catch (e) {
-        if (attempt >= 2 || !/detached|Execution context|Target closed|Session closed/i.test(String(e))) throw e;
-        await wakeWorker();
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    }
-  };
+  const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
+    (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
   return {
     name: 'chromium',
     browser: s.browser,
@@ -311,7 +287,7 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
       return (await testPage.evaluate(extExpression(fn, args))) as T;
     } catch (e) {
       // test.html was closed or reloaded with the extension (an update reopens it): find it again
-      if (!/detached/i.test(String(e))) throw e;
+      if (!/Attempted to use detached Frame/i.test(String(e))) throw e;
       testPage = await findPage(browser, '/test.html');
       return (await testPage.evaluate(extExpression(fn, args))) as T;
     }
