@@ -17,7 +17,9 @@ function browserRows(r: BrowserResults): string[] {
   row('cold start: first click → result (median)', ms(r.coldStart.medianMs), `${cold.map((c) => c.clickToResultMs).join(' / ')} ms; model load + warm-up ${cold.map((c) => c.modelLoadMs).join(' / ')} ms; ${cold[0]?.backend ?? '?'} × ${cold[0]?.wasmThreads ?? '?'} thread(s); load avg ${cold.map((c) => c.loadAvg).join(' / ')}`);
   const prof = cold.find((c) => c.profile)?.profile;
   if (prof) row('… where the cold click went (first fresh profile)', '', Object.entries(prof).map(([k, v]) => `${k} ${v} ms`).join('; '));
-  row('warm click → result', st(r.warm.clickToResult), `inference in those clicks ${ms(r.warm.inference.median)}; ${r.warm.backend} × ${r.warm.wasmThreads} thread(s)`);
+  const w = r.warm;
+  const split = w.acquire ? `; fetch + decode ${ms(w.acquire.median)}, preprocessing ${ms(w.preprocess.median)}, rest of the background (settings, job state, messages, badge) ${ms(w.backgroundRest.median)}` : '';
+  row('warm click → result', st(w.clickToResult), `inference in those clicks ${ms(w.inference.median)}${split}; ${w.backend} × ${w.wasmThreads} thread(s)`);
   if (r.threads && !('error' in r.threads)) {
     row('warm inference, wasm 2 threads', st(r.threads.two.inference), `host call ${ms(r.threads.two.call.median)}; threads reported ${r.threads.two.wasmThreads}`);
     row('warm inference, wasm 1 thread (same run, interleaved)', st(r.threads.one.inference), `host call ${ms(r.threads.one.call.median)}; ratio 2/1 threads ×${Math.round((r.threads.two.inference.median / r.threads.one.inference.median) * 100) / 100}`);

@@ -285,6 +285,10 @@ interface WarmRun {
   clickToResult: Stats;
   inference: Stats;
   backgroundTotal: Stats;
+  /** where the warm click went: fetch + decode, preprocessing, and the rest of the background's time */
+  acquire: Stats;
+  preprocess: Stats;
+  backgroundRest: Stats;
   backend: string;
   wasmThreads: number;
 }
@@ -295,6 +299,9 @@ async function warmClicks(sess: Session, server: Server): Promise<WarmRun> {
   const wall: number[] = [];
   const inf: number[] = [];
   const total: number[] = [];
+  const acquire: number[] = [];
+  const pre: number[] = [];
+  const rest: number[] = [];
   let backend = '';
   for (let i = 0; i < RUNS; i++) {
     const f = IMAGES[i % IMAGES.length] as { name: string };
@@ -302,12 +309,25 @@ async function warmClicks(sess: Session, server: Server): Promise<WarmRun> {
     wall.push(c.ms);
     inf.push(c.result.timings.inferenceMs);
     total.push(c.result.timings.totalMs);
+    const t = c.result.timings;
+    acquire.push(t.acquireMs);
+    pre.push(t.preprocessMs);
+    rest.push(t.totalMs - t.acquireMs - t.preprocessMs - t.inferenceMs);
     backend = c.result.backend;
     // let the thumbnail and history writes that follow each result finish, as between real clicks
     await sleep(100);
   }
   const diag = await sess.diagnostics();
-  return { clickToResult: stats(wall), inference: stats(inf), backgroundTotal: stats(total), backend, wasmThreads: diag?.wasmThreads ?? 0 };
+  return {
+    clickToResult: stats(wall),
+    inference: stats(inf),
+    backgroundTotal: stats(total),
+    acquire: stats(acquire),
+    preprocess: stats(pre),
+    backgroundRest: stats(rest),
+    backend,
+    wasmThreads: diag?.wasmThreads ?? 0,
+  };
 }
 
 // ---------- Chromium only: the model host directly (offscreen document, test hook) ----------
@@ -503,9 +523,25 @@ export interface BrowserResults {
   peer?: TutorialResult | { error: string };
 }
 
+/** `BENCH_ONLY=warm`: only the warm clicks, for working on the click path (no results file rows beyond them). */
+const ONLY_WARM = process.env.BENCH_ONLY === 'warm';
+
+async function warmOnly(name: 'chromium' | 'firefox', server: Server): Promise<BrowserResults> {
+  log(`${name}: warm clicks only (${RUNS})…`);
+  const sess = await openSession(name);
+  try {
+    const warm = await warmClicks(sess, server);
+    log(`${name}: click → result ${warm.clickToResult.median} ms = fetch + decode ${warm.acquire.median} + preprocess ${warm.preprocess.median} + inference ${warm.inference.median} + background rest ${warm.backgroundRest.median} (+ ${Math.round((warm.clickToResult.median - warm.backgroundTotal.median) * 10) / 10} outside the background)`);
+    return { browser: name, version: sess.version, loadAvg: { start: load(), end: load() }, coldStart: { runs: [], medianMs: NaN }, warm, memory: { error: 'BENCH_ONLY=warm' } };
+  } finally {
+    await sess.close();
+  }
+}
+
 async function benchBrowser(name: 'chromium' | 'firefox', server: Server, models: { image: string; text: string | null }): Promise<BrowserResults> {
   const open = (): Promise<Session> => openSession(name);
   const loadStart = load();
+  if (ONLY_WARM) return warmOnly(name, server);
   log(`${name}: cold starts (${COLD_LAUNCHES} fresh profiles; the first also measures memory and the idle release)…`);
   const cold: ColdRun[] = [];
   let memory: MemoryRun | { error: string } = { error: 'not measured' };

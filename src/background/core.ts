@@ -255,7 +255,7 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         sourceUrl = source.kind === 'url' && !source.url.startsWith('data:') ? source.url : undefined;
         h = await host();
         const classify = (src: ImageSource): Promise<HostOutcome> =>
-          withTimeout(h.classifyImage({ model, backend: settings.backend, source: src, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the image');
+          withTimeout(h.classifyImage({ model, backend: settings.backend, wasmThreads: settings.wasmThreads, source: src, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the image');
         try {
           outcome = await classify(source);
         } catch (e) {
@@ -267,7 +267,7 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
       } else {
         const text = await selectionText(info, tab);
         h = await host();
-        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, text, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the text');
+        outcome = await withTimeout(h.classifyText({ model, backend: settings.backend, wasmThreads: settings.wasmThreads, text, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'classifying the text');
       }
       const result: ClassificationResult = {
         id,
@@ -360,8 +360,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const settings = await currentSettings();
     const h = await host();
     return req.task === 'image'
-      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model')
-      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, text: req.text, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model');
+      ? withTimeout(h.classifyImage({ model: req.model, backend: settings.backend, wasmThreads: settings.wasmThreads, source: { kind: 'data-url', dataUrl: req.dataUrl, origin: '' }, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model')
+      : withTimeout(h.classifyText({ model: req.model, backend: settings.backend, wasmThreads: settings.wasmThreads, text: req.text, transient: true, idleReleaseMs: idleReleaseMs(settings) }), JOB_TIMEOUT_MS, 'trying the model');
   }
 
   return { tryExample, tryModel, onMenuClicked, reportProgress, onInstalledOrStartup, refreshMenus, onRightClicked, imageMenuVisible, onBadgeAlarm };

@@ -5,7 +5,8 @@
  * never extension APIs (the entry file passes the extension's base URL and a progress callback).
  */
 import * as tf from './tf';
-import { configureTf, loadGraphModel, loadLayersModel, releaseBackends, setWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
+import { configureTf, loadGraphModel, loadLayersModel, logicalCores, releaseBackends, setWasmThreads, wantedWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
+import { autoWasmThreads } from '../shared/settings';
 import { selectBackend } from './backend';
 import { firstEmbedding, predictScores, textTensor, type Predictor } from './inference';
 import { decodeImage, fetchImage, thumbnail, type DecodedImage } from './image';
@@ -51,6 +52,8 @@ export interface HostDiagnostics {
   singleThreadReason: string | null;
   crossOriginIsolated: boolean;
   logicalCores: number;
+  /** the thread count the wasm backend starts with (settings.wasmThreads, or automatic) */
+  wantedWasmThreads: number;
   wasmHeapBytes: number;
   models: string[];
   /** idle releases so far */
@@ -121,7 +124,8 @@ export class ModelHost implements ModelHostApi {
       wasmThreads: w.threads,
       singleThreadReason: w.reason,
       crossOriginIsolated: globalThis.crossOriginIsolated === true,
-      logicalCores: typeof navigator === 'object' ? navigator.hardwareConcurrency : 1,
+      logicalCores: logicalCores(),
+      wantedWasmThreads: wantedWasmThreads(),
       wasmHeapBytes: wasmHeapBytes(),
       models: [...this.models.keys()],
       releases: this.releases,
@@ -137,16 +141,31 @@ export class ModelHost implements ModelHostApi {
 
   /** Disposes every model and the backends' memory; the next job starts cold. */
   release(): Promise<void> {
-    return this.exclusive(async () => {
-      const loaded = [...this.models.values()];
-      this.models.clear();
-      for (const p of loaded) await p.then((m) => m.model.dispose(), () => undefined);
-      this.dropKeptImage();
-      await releaseBackends();
-      this.backend = null;
-      this.backendSetting = null;
-      this.releases++;
-    });
+    return this.exclusive(() => this.releaseNow());
+  }
+
+  private async releaseNow(): Promise<void> {
+    const loaded = [...this.models.values()];
+    this.models.clear();
+    for (const p of loaded) await p.then((m) => m.model.dispose(), () => undefined);
+    this.dropKeptImage();
+    await releaseBackends();
+    this.backend = null;
+    this.backendSetting = null;
+    this.releases++;
+  }
+
+  /**
+   * The job's wasm thread setting (0 = automatic) for the next wasm start; absent = unchanged
+   * (bench and tests set threads with useWasmThreads). A change restarts a running wasm backend
+   * that can use threads (cross-origin isolated), so its models load again once.
+   */
+  private async applyWasmThreads(setting: number | undefined): Promise<void> {
+    if (setting === undefined) return;
+    const n = setting > 0 ? setting : autoWasmThreads(logicalCores());
+    if (n === wantedWasmThreads()) return;
+    setWasmThreads(n);
+    if (this.backend === 'wasm' && globalThis.crossOriginIsolated === true) await this.releaseNow();
   }
 
   private dropKeptImage(): void {
@@ -348,6 +367,7 @@ export class ModelHost implements ModelHostApi {
 
   /** The job's backend and model; modelLoadMs is the load time when this job loaded it, else 0. */
   private async prepare(job: ImageJob | TextJob, task: ModelTask): Promise<{ backend: BackendName; m: LoadedModel; modelLoadMs: number }> {
+    await this.applyWasmThreads(job.wasmThreads);
     const backend = await this.ensureBackend(job.backend);
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
@@ -400,6 +420,8 @@ export class ModelHost implements ModelHostApi {
     let keep = false;
     try {
       const input = preprocessImage(img.pixels, pre);
+      const preprocessMs = now() - t1;
+      // test builds only, and outside the timings (the bench reads them from test builds)
       if (this.opts.recordInputs) this.lastInput = Array.from(await input.data());
       const t2 = now();
       const scores = await this.firstPrediction(job, m, modelLoadMs > 0, predictScores(m.model, input, m.meta));
@@ -414,7 +436,7 @@ export class ModelHost implements ModelHostApi {
         thumbnailKey: this.kept.key,
         imageSize: { width: img.width, height: img.height },
         // acquireMs: fetch + decode, which on a cold start ran beside the model load
-        timings: { acquireMs, preprocessMs: t2 - t1, inferenceMs: t3 - t2, modelLoadMs },
+        timings: { acquireMs, preprocessMs, inferenceMs: t3 - t2, modelLoadMs },
       };
     } finally {
       if (!keep) img.close();

@@ -87,12 +87,28 @@ export function axisTaps(inSize: number, outSize: number, method: ResizeMethod):
   return t;
 }
 
+/** The source columns any horizontal tap reads (weight ≠ 0), ascending, and each one's slot in that list. */
+function usedColumns(t: AxisTaps, size: number): { cols: Int32Array; slot: Int32Array } {
+  const slot = new Int32Array(size).fill(-1);
+  for (let k = 0; k < t.index.length; k++) {
+    const idx = t.index[k] as Int32Array;
+    const w = t.weight[k] as Float32Array;
+    for (let o = 0; o < idx.length; o++) if ((w[o] as number) !== 0) slot[idx[o] as number] = 0;
+  }
+  let n = 0;
+  for (let c = 0; c < size; c++) if ((slot[c] as number) === 0) slot[c] = n++;
+  const cols = new Int32Array(n);
+  for (let c = 0; c < size; c++) if ((slot[c] as number) >= 0) cols[slot[c] as number] = c;
+  return { cols, slot };
+}
+
 /**
  * Fit, resize and composite: the model-size RGB image (0..255 floats, [outH, outW, 3]).
  * Vertical pass: each output row is the weighted sum of its tapped source rows, colour
- * premultiplied by alpha (only the crop's columns, only tapped rows: a bilinear 4000×3000 → 224
- * reads 448 rows). Horizontal pass: the same along the columns of that small intermediate. Then
- * colour + background · (1 − alpha), and letterbox bands filled with the background.
+ * premultiplied by alpha (only the crop's columns that a horizontal tap reads, only tapped rows:
+ * a bilinear 4000×3000 → 224 reads 448 rows × 448 columns). Horizontal pass: the same along the
+ * columns of that small intermediate. Then colour + background · (1 − alpha), and letterbox bands
+ * filled with the background. Skipping unread columns changes no arithmetic (bit-identical).
  */
 function fitResizeComposite(px: Rgba, p: Placement, pre: ImagePreprocessing): Float32Array {
   const { x: sx, y: sy, width: sw, height: sh } = p.src;
@@ -100,15 +116,18 @@ function fitResizeComposite(px: Rgba, p: Placement, pre: ImagePreprocessing): Fl
   const [outH, outW] = pre.inputSize;
   const yT = axisTaps(sh, dh, pre.resizeMethod);
   const xT = axisTaps(sw, dw, pre.resizeMethod);
+  const { cols, slot } = usedColumns(xT, sw);
+  const nc = cols.length;
   const d = px.data;
-  const rows = new Float64Array(dh * sw * 4);
+  const rows = new Float64Array(dh * nc * 4);
   for (let o = 0; o < dh; o++) {
-    const base = o * sw * 4;
+    const base = o * nc * 4;
     for (let k = 0; k < yT.index.length; k++) {
       const w = (yT.weight[k] as Float32Array)[o] as number;
       if (w === 0) continue;
-      let i = (((yT.index[k] as Int32Array)[o] as number) + sy) * px.width * 4 + sx * 4;
-      for (let j = base, end = base + sw * 4; j < end; j += 4, i += 4) {
+      const rowStart = (((yT.index[k] as Int32Array)[o] as number) + sy) * px.width * 4 + sx * 4;
+      for (let c = 0, j = base; c < nc; c++, j += 4) {
+        const i = rowStart + (cols[c] as number) * 4;
         const a = d[i + 3] as number;
         const wa = (w * a) / 255;
         rows[j] = (rows[j] as number) + (d[i] as number) * wa;
@@ -126,7 +145,7 @@ function fitResizeComposite(px: Rgba, p: Placement, pre: ImagePreprocessing): Fl
     out[i + 2] = bb;
   }
   for (let o = 0; o < dh; o++) {
-    const base = o * sw * 4;
+    const base = o * nc * 4;
     for (let x = 0; x < dw; x++) {
       let r = 0;
       let g = 0;
@@ -135,7 +154,7 @@ function fitResizeComposite(px: Rgba, p: Placement, pre: ImagePreprocessing): Fl
       for (let k = 0; k < xT.index.length; k++) {
         const w = (xT.weight[k] as Float32Array)[x] as number;
         if (w === 0) continue;
-        const i = base + ((xT.index[k] as Int32Array)[x] as number) * 4;
+        const i = base + (slot[(xT.index[k] as Int32Array)[x] as number] as number) * 4;
         r += w * (rows[i] as number);
         g += w * (rows[i + 1] as number);
         b += w * (rows[i + 2] as number);

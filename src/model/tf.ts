@@ -7,6 +7,7 @@
 import { enableProdMode, engine, env, registerBackend, removeBackend, setBackend } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+import { autoWasmThreads } from '../shared/settings';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import singleThreadFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
 import type { BackendWasmModule, WasmFactoryConfig } from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm';
@@ -175,17 +176,24 @@ function registerWasm(): void {
 
 /**
  * Points the wasm backend at the files packaged at `wasmBaseUrl` (the extension root).
- * `threads`: wasm threads to use (0 = one per logical core).
+ * `threads`: wasm threads to use (0 = automatic, autoWasmThreads).
  */
 export function configureTf(wasmBaseUrl: string, threads = 0): void {
   if (configured) return;
   configured = true;
   baseUrl = wasmBaseUrl;
-  // XNNPACK's default pool (threads_count -1) gets one thread here; ask for one per logical core.
-  const cores = typeof navigator === 'object' ? navigator.hardwareConcurrency || 1 : 1;
-  setWasmThreads(threads > 0 ? threads : cores);
+  setWasmThreads(threads > 0 ? threads : autoWasmThreads(logicalCores()));
   registerWasm();
   enableProdMode();
+}
+
+export function logicalCores(): number {
+  return typeof navigator === 'object' ? navigator.hardwareConcurrency || 1 : 1;
+}
+
+/** The thread count the next wasm start asks for. */
+export function wantedWasmThreads(): number {
+  return wantedThreads;
 }
 
 /** Threads for the next wasm start (the running backend keeps its pool until releaseBackends). */

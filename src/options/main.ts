@@ -6,7 +6,7 @@
 import { localizePage, t, uiLanguage } from '../ext/i18n';
 import { hasAllSites, onAllSitesChanged, requestAllSites, revokeAllSites } from '../ext/permissions';
 import { BACKEND_SETTINGS, type BackendSetting } from '../shared/protocol';
-import { HISTORY_LENGTHS, IDLE_RELEASE_CHOICES, isIdleReleaseMinutes, type Settings } from '../shared/settings';
+import { HISTORY_LENGTHS, IDLE_RELEASE_CHOICES, WASM_THREAD_CHOICES, autoWasmThreads, isIdleReleaseMinutes, isWasmThreads, type Settings } from '../shared/settings';
 import { byId, h } from '../ui/dom';
 import { integer, minutes } from '../ui/format';
 import { mountModelsSection } from './models/section';
@@ -55,6 +55,17 @@ async function main(): Promise<void> {
   backend.addEventListener('change', () => {
     const v = backend.value as BackendSetting;
     void updateSettings((x) => ({ ...x, backend: BACKEND_SETTINGS.includes(v) ? v : 'auto' })).then(saved);
+  });
+
+  // Threads: automatic (saying how many that is here), then the counts this machine has cores for.
+  const threads = byId<HTMLSelectElement>('set-wasm-threads');
+  const cores = navigator.hardwareConcurrency || 1;
+  const counts = [...new Set([...WASM_THREAD_CHOICES.filter((n) => n <= cores), s.wasmThreads])].sort((a, b) => a - b);
+  threads.replaceChildren(...counts.map((n) => h('option', { value: String(n) }, n === 0 ? t('wasmThreadsAuto', integer(autoWasmThreads(cores), lang)) : integer(n, lang))));
+  threads.value = String(s.wasmThreads);
+  threads.addEventListener('change', () => {
+    const v = Number(threads.value);
+    void updateSettings((x) => ({ ...x, wasmThreads: isWasmThreads(v) ? v : x.wasmThreads })).then(saved);
   });
 
   // Idle release: the usual choices, plus the stored value when it is another one (kept as is).

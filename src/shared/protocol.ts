@@ -33,6 +33,8 @@ export interface ImageJob {
   source: ImageSource;
   /** release the models (and in Chrome the offscreen document) after this long without a job; 0 = never */
   idleReleaseMs?: number;
+  /** wasm threads (settings.wasmThreads; 0 or absent = automatic) */
+  wasmThreads?: number;
   /** an import being tried before it is saved: not kept loaded afterwards */
   transient?: boolean;
 }
@@ -42,6 +44,7 @@ export interface TextJob {
   backend: BackendSetting;
   text: string;
   idleReleaseMs?: number;
+  wasmThreads?: number;
   transient?: boolean;
 }
 

@@ -23,6 +23,26 @@ export interface Settings {
    * Fractions allowed.
    */
   idleReleaseMinutes: number;
+  /** WebAssembly threads for the model (0 = automatic: autoWasmThreads); only where threads can run (Chrome) */
+  wasmThreads: number;
+}
+
+/** What the options page offers for wasmThreads (0 = automatic); more than the machine's cores are not offered. */
+export const WASM_THREAD_CHOICES = [0, 1, 2, 4, 8] as const;
+
+/**
+ * Automatic wasm threads on a machine with `cores` logical cores: one core is left to the
+ * browser and the page the user is on, at most 4. XNNPACK synchronises its threads at every
+ * operator, so a thread that has to share its core stalls all of them: on this 2-core machine
+ * 2 threads were ×0.92 of 1 thread's time when it was idle but ×3.6–4.4 slower while other work
+ * ran (docs/benchmarks.md).
+ */
+export function autoWasmThreads(cores: number): number {
+  return Math.max(1, Math.min(4, Math.floor(cores) - 1));
+}
+
+export function isWasmThreads(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 8;
 }
 
 export const DEFAULT_IDLE_RELEASE_MINUTES = 5;
@@ -51,6 +71,7 @@ export function defaultSettings(models: { image: string | null; text: string | n
     badge: true,
     menus: { image: true, text: true },
     idleReleaseMinutes: DEFAULT_IDLE_RELEASE_MINUTES,
+    wasmThreads: 0,
   };
 }
 
@@ -70,5 +91,6 @@ export function normalizeSettings(raw: unknown, defaults: Settings): Settings {
     badge: bool(s.badge, defaults.badge),
     menus: { image: bool(menus.image, defaults.menus.image), text: bool(menus.text, defaults.menus.text) },
     idleReleaseMinutes: isIdleReleaseMinutes(s.idleReleaseMinutes) ? s.idleReleaseMinutes : defaults.idleReleaseMinutes,
+    wasmThreads: isWasmThreads(s.wasmThreads) ? s.wasmThreads : defaults.wasmThreads,
   };
 }

@@ -21,7 +21,7 @@ async function waitUntil(what: string, ok: () => Promise<boolean>, timeoutMs: nu
 
 export const speed: Scenario[] = [
   {
-    name: 'uses wasm threads exactly when the model host is cross-origin isolated; a cross-origin image without CORS still classifies',
+    name: 'wasm threads: automatic leaves a core free, the setting asks for more, threads run exactly when the model host is cross-origin isolated; a cross-origin image without CORS still classifies',
     async run(ctx) {
       // from the defaults: an earlier scenario may have left another model chosen
       await ctx.setSettings(null);
@@ -31,18 +31,27 @@ export const speed: Scenario[] = [
         const view = await ctx.clickImage(`${ctx.srv.other}/img/${DRAWING.name}.jpg?threads`);
         expect(view.errorCode).toBe('');
         expect(view.topLabel).toBe(DRAWING.expectedTop);
-        const d = await ctx.d.hostDiagnostics();
+        let d = await ctx.d.hostDiagnostics();
         expect(d?.backend).toBe('wasm');
         // Chrome isolates the offscreen document (manifest COOP/COEP); a Firefox background page
         // cannot be isolated (docs/benchmarks.md), so it must run on one thread, not hang.
         if (ctx.d.name === 'chromium') expect(d?.crossOriginIsolated).toBe(true);
-        if (d?.crossOriginIsolated && d.logicalCores >= 2) {
-          expect(d.wasmThreads).toBeGreaterThanOrEqual(2);
-          expect(d.singleThreadReason).toBeNull();
-        } else {
-          expect(d?.wasmThreads).toBe(1);
-          expect(d?.singleThreadReason).toMatch(/isolated|SIMD/);
-        }
+        const cores = d?.logicalCores ?? 1;
+        const auto = Math.max(1, Math.min(4, cores - 1));
+        expect(d?.wantedWasmThreads).toBe(auto);
+        const expectThreads = (wanted: number): void => {
+          expect(d?.wasmThreads).toBe(d?.crossOriginIsolated ? wanted : 1);
+          if (!d?.crossOriginIsolated) expect(d?.singleThreadReason).toMatch(/isolated|SIMD/);
+          else expect(d.singleThreadReason).toBe(wanted >= 2 ? null : 'one thread asked for');
+        };
+        expectThreads(auto);
+        // the options page's choice: two threads (restarts a running isolated backend once)
+        await ctx.setSettings({ wasmThreads: 2 });
+        const again = await ctx.clickImage(ctx.img(DRAWING.name, '?threads2'));
+        expect(again.topLabel).toBe(DRAWING.expectedTop);
+        d = await ctx.d.hostDiagnostics();
+        expect(d?.wantedWasmThreads).toBe(2);
+        expectThreads(2);
       } finally {
         await ctx.setSettings(null);
       }

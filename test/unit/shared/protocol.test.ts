@@ -1,5 +1,5 @@
 import { isRestrictedPage, isRpcRequest, parseCapturedImage, snippet } from '../../../src/shared/protocol';
-import { DEFAULT_IDLE_RELEASE_MINUTES, defaultSettings, idleReleaseMs, normalizeSettings } from '../../../src/shared/settings';
+import { DEFAULT_IDLE_RELEASE_MINUTES, WASM_THREAD_CHOICES, autoWasmThreads, defaultSettings, idleReleaseMs, normalizeSettings } from '../../../src/shared/settings';
 import { AppError, toFailure, unwrap, withTimeout } from '../../../src/shared/errors';
 import { badgeColor, badgeText } from '../../../src/shared/badge';
 
@@ -74,5 +74,21 @@ describe('idle release setting', () => {
   });
   it('replaces negative, non-finite, too large and non-numeric values by the default', () => {
     for (const v of [-1, Number.NaN, Number.POSITIVE_INFINITY, 100_000, '5', null]) expect(normalizeSettings({ ...stored, idleReleaseMinutes: v }, defaults).idleReleaseMinutes).toBe(5);
+  });
+});
+
+describe('settings: wasm threads', () => {
+  const defaults = defaultSettings({ image: 'a', text: 'b' });
+  it('is automatic by default, also for settings stored before it existed', () => {
+    expect(defaults.wasmThreads).toBe(0);
+    expect(normalizeSettings({ imageModel: 'a' }, defaults).wasmThreads).toBe(0);
+  });
+  it('keeps a count from 1 to 8 and replaces anything else by automatic', () => {
+    for (const v of [1, 2, 4, 8]) expect(normalizeSettings({ wasmThreads: v }, defaults).wasmThreads).toBe(v);
+    for (const v of [-1, 1.5, 9, Number.NaN, '2', null]) expect(normalizeSettings({ wasmThreads: v }, defaults).wasmThreads).toBe(0);
+  });
+  it('automatic leaves one core to the browser, at least 1, at most 4', () => {
+    expect([1, 2, 3, 4, 5, 8, 16, 64].map(autoWasmThreads)).toEqual([1, 1, 2, 3, 4, 4, 4, 4]);
+    expect(WASM_THREAD_CHOICES[0]).toBe(0);
   });
 });
