@@ -38,7 +38,7 @@ function browserRows(r: BrowserResults): string[] {
     const snap = (s: { rssMiB: number; anonMiB: number; processes: unknown[] }): string => `${s.rssMiB} MiB RSS / ${s.anonMiB} MiB anon (${s.processes.length} proc.)`;
     row('resident memory before the first click', snap(m.before), m.note);
     row('… with the model loaded', snap(m.loaded), `+${Math.round((m.loaded.rssMiB - m.before.rssMiB) * 10) / 10} MiB RSS, +${Math.round((m.loaded.anonMiB - m.before.anonMiB) * 10) / 10} MiB anon; wasm heap ${m.wasmHeapMiB} MiB`);
-    row('… after the idle release', m.released ? snap(m.released) : 'not released', m.releasedAfterMs === null ? '' : `released ${Math.round(m.releasedAfterMs / 100) / 10} s after the result (idle setting ${0.1 * 60} s); next click ${m.nextClickOk ? 'worked' : 'FAILED'} in ${ms(m.nextClickMs)}`);
+    row('… after the idle release', m.released ? snap(m.released) : 'not released', m.releasedAfterMs === null ? '' : `released, and its memory back, ${Math.round(m.releasedAfterMs / 100) / 10} s after the result (idle setting ${0.1 * 60} s); next click ${m.nextClickOk ? 'worked' : 'FAILED'} in ${ms(m.nextClickMs)}`);
   }
   if (r.popupFcp) row('popup first contentful paint (fresh browser)', ms(r.popupFcp.medianMs), r.popupFcp.freshBrowserMs.join(' / ') + ' ms');
   for (const [label, t] of [['naive tutorial', r.naive], ['fair peer', r.peer]] as const) {

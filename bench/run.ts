@@ -244,8 +244,16 @@ async function coldRun(open: () => Promise<Session>, server: Server, memory: boo
       await sleep(500);
       const d = await sess.diagnostics().catch(() => null);
       if (sess.name === 'chromium' ? d === null : (d?.releases ?? 0) > 0) {
-        await sleep(1500);
-        released = pick(sess.processes());
+        // The freed memory leaves the process when the engine collects it (Firefox: its next
+        // GC, seconds later; Chrome: the process exit): sample until it stops falling (≤ 30 s).
+        let last = Infinity;
+        for (let i = 0; i < 30; i++) {
+          await sleep(1000);
+          released = pick(sess.processes());
+          const anon = snapshot(released).anonMiB;
+          if (anon >= last - 0.5 && anon - snapshot(pick(before)).anonMiB <= 10) break;
+          last = anon;
+        }
         break;
       }
     }
