@@ -17,6 +17,7 @@ import { snippet, type BackendName, type BackendSetting, type HostOutcome, type 
 import type { ModelTask } from '../shared/metadata';
 import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
 import { storedModelHandler } from './stored-io';
+import { foldingHandler, removedLayers, type FoldStats } from './fold';
 
 export interface HostOptions {
   /** extension root URL ending in '/', e.g. chrome-extension://id/ */
@@ -53,6 +54,11 @@ export interface HostDiagnostics {
   logicalCores: number;
   wasmHeapBytes: number;
   models: string[];
+  /**
+   * per loaded layers model: layers the load-time optimization removed (BatchNormalizations
+   * folded into their conv, activations fused into it; see fold.ts)
+   */
+  optimizedLayers: Record<string, number>;
   /** idle releases so far */
   releases: number;
   /** where the first job's time went (ms; times are on this context's performance clock) */
@@ -66,6 +72,8 @@ export class ModelHost implements ModelHostApi {
   private backend: BackendName | null = null;
   private backendSetting: BackendSetting | null = null;
   private models = new Map<string, Promise<LoadedModel>>();
+  /** what fold.ts removed from each layers model when it was loaded */
+  private folded = new Map<string, FoldStats>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private pending = 0;
   /** The last classified image, kept until its thumbnail is asked for (or the next image). */
@@ -124,6 +132,7 @@ export class ModelHost implements ModelHostApi {
       logicalCores: typeof navigator === 'object' ? navigator.hardwareConcurrency : 1,
       wasmHeapBytes: wasmHeapBytes(),
       models: [...this.models.keys()],
+      optimizedLayers: Object.fromEntries([...this.folded].filter(([name]) => this.models.has(name)).map(([name, st]) => [name, removedLayers(st)])),
       releases: this.releases,
       startup: { ...this.startup },
     };
@@ -257,7 +266,7 @@ export class ModelHost implements ModelHostApi {
     try {
       model = isGraph
         ? await loadGraphModel(this.opts.baseUrl + modelPath, { onProgress })
-        : await loadLayersModel(this.opts.baseUrl + modelPath, { onProgress });
+        : await loadLayersModel(this.foldedOnLoad(name, tf.io.http(this.opts.baseUrl + modelPath, { onProgress })));
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
@@ -288,6 +297,14 @@ export class ModelHost implements ModelHostApi {
     return { ...loaded, loadMs: now() - loaded.loadMs };
   }
 
+  /**
+   * Layers models load through fold.ts: conv + BatchNormalization + ReLU run as one fused kernel
+   * (fewer ops and full-size tensors per inference); the files themselves stay as they are.
+   */
+  private foldedOnLoad(name: string, handler: tf.io.IOHandler): tf.io.IOHandler {
+    return foldingHandler(handler, (stats) => this.folded.set(name, stats));
+  }
+
   /** A model the user imported: read from the extension's IndexedDB; every error names it. */
   private async loadStored(name: string, task: ModelTask): Promise<LoadedModel> {
     const t0 = now();
@@ -314,7 +331,7 @@ export class ModelHost implements ModelHostApi {
     this.opts.onProgress?.({ model: name, fraction: 0 });
     let model: Predictor;
     try {
-      model = await loadLayersModel(storedModelHandler(files));
+      model = await loadLayersModel(this.foldedOnLoad(name, storedModelHandler(files)));
     } catch (e) {
       throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
     }
