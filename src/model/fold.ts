@@ -105,23 +105,23 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
-/** The float32 values tfjs would load for a weight (dequantized as tfjs does), as float64. */
-function readFloat(data: ArrayBuffer, w: StoredWeight): Float64Array | null {
+/**
+ * The float32 values tfjs would load for a weight (dequantized as tfjs does). Arithmetic on them
+ * is float64 (JS numbers); storing a result into a Float32Array rounds it once.
+ */
+function readFloat(data: ArrayBuffer, w: StoredWeight): Float32Array | null {
   if (w.spec.dtype !== 'float32') return null;
-  const n = w.spec.shape.reduce((a, b) => a * b, 1);
-  const view = new DataView(data, w.offset, w.bytes);
-  const out = new Float64Array(n);
+  // a copy of the bytes: the weight's offset need not be aligned for a typed-array view
+  const bytes = data.slice(w.offset, w.offset + w.bytes);
   const q = w.spec.quantization;
-  if (!q) {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
-  } else if ((q.dtype === 'uint8' || q.dtype === 'uint16') && typeof q.scale === 'number' && typeof q.min === 'number') {
-    for (let i = 0; i < n; i++) out[i] = Math.fround((q.dtype === 'uint8' ? view.getUint8(i) : view.getUint16(i * 2, true)) * q.scale + q.min);
-  } else if (q.dtype === 'float16') {
-    for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
-  } else {
-    return null;
-  }
-  return out;
+  if (!q) return new Float32Array(bytes);
+  if (q.dtype === 'float16') return Float32Array.from(new Uint16Array(bytes), halfToFloat);
+  if ((q.dtype !== 'uint8' && q.dtype !== 'uint16') || typeof q.scale !== 'number' || typeof q.min !== 'number') return null;
+  const raw = q.dtype === 'uint8' ? new Uint8Array(bytes) : new Uint16Array(bytes);
+  // the same float32 tfjs computes: v · scale + min in float64, stored as float32
+  const f32 = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) f32[i] = (raw[i] as number) * q.scale + q.min;
+  return f32;
 }
 
 function entriesOf(layer: LayerJson): NodeEntry[][] | null {
@@ -248,8 +248,8 @@ function foldWeights(data: ArrayBuffer, weights: Map<string, StoredWeight>, conv
   if (!kw || !kernel || kw.spec.shape.length !== 4) return null;
   const [, , inCh, last] = kw.spec.shape as [number, number, number, number];
   const channels = conv.class_name === 'DepthwiseConv2D' ? inCh * last : last;
-  const read = (name: string, present: boolean, fill: number): Float64Array | null => {
-    if (!present) return new Float64Array(channels).fill(fill);
+  const read = (name: string, present: boolean, fill: number): Float32Array | null => {
+    if (!present) return new Float32Array(channels).fill(fill);
     const w = weights.get(name);
     const v = w && readFloat(data, w);
     return v?.length === channels && w?.spec.shape.length === 1 ? v : null;
@@ -262,11 +262,16 @@ function foldWeights(data: ArrayBuffer, weights: Map<string, StoredWeight>, conv
   const variance = read(`${bn.name}/moving_variance`, true, 1);
   if (!bias || !gamma || !beta || !mean || !variance) return null;
   const eps = (bn.config.epsilon ?? 1e-3) as number;
-  const s = gamma.map((g, c) => g / Math.sqrt((variance[c] as number) + eps));
-  // channels-last kernels: the output channel is the index modulo the channel count (depthwise:
-  // [kh, kw, in, multiplier] flattens to in·multiplier + m, the output channel)
-  const k = Float32Array.from(kernel, (v, i) => v * (s[i % channels] as number));
-  const b = Float32Array.from(bias, (v, c) => (v - (mean[c] as number)) * (s[c] as number) + (beta[c] as number));
+  const s = new Float64Array(channels);
+  const b = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) {
+    s[c] = (gamma[c] as number) / Math.sqrt((variance[c] as number) + eps);
+    b[c] = ((bias[c] as number) - (mean[c] as number)) * (s[c] as number) + (beta[c] as number);
+  }
+  // channels-last kernels: the output channel runs fastest (depthwise: [kh, kw, in, multiplier]
+  // flattens to in·multiplier + m, which is the output channel)
+  const k = new Float32Array(kernel.length);
+  for (let i = 0, c = 0; i < kernel.length; i++, c = c + 1 === channels ? 0 : c + 1) k[i] = (kernel[i] as number) * (s[c] as number);
   return { kernel: k, bias: b };
 }
 
