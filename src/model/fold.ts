@@ -285,27 +285,51 @@ function fusedLayer(chain: Chain, name: string, hasBias: boolean): LayerJson {
   };
 }
 
-/** The layer list of a functional or sequential model config, and how to read its graph. */
-function graphOf(modelConfig: Json): { layers: LayerJson[]; graph: Graph; setLayers(l: LayerJson[]): void } | null {
+/** One (possibly nested) model's layer list, how to read its graph, how to write it back. */
+interface ParsedGraph {
+  layers: LayerJson[];
+  graph: Graph;
+  /** writes the new layer list; `made` are the fused layers in it */
+  write(layers: LayerJson[], made: Set<LayerJson>): void;
+}
+
+const MODEL_CLASSES = new Set(['Model', 'Functional', 'Sequential']);
+
+/**
+ * The graphs of a functional or sequential model config and of the models nested in it (a
+ * Teachable Machine export is a Sequential around a Functional MobileNetV2), or null when the
+ * outer one cannot be read. A nested model that cannot be read is left whole.
+ */
+function graphsOf(modelConfig: Json, depth = 0): ParsedGraph[] | null {
   const cls = modelConfig.class_name;
   const cfg = modelConfig.config;
   const list = (v: unknown): LayerJson[] | null =>
     Array.isArray(v) && v.every((l) => isObject(l) && typeof l.class_name === 'string' && isObject(l.config)) ? (v as LayerJson[]) : null;
+  let own: ParsedGraph | null = null;
   if ((cls === 'Model' || cls === 'Functional') && isObject(cfg)) {
     const layers = list(cfg.layers);
-    if (!layers?.every((l) => typeof l.name === 'string')) return null;
-    const graph = functionalGraph(layers, cfg.output_layers);
-    return graph && { layers, graph, setLayers: (l) => (cfg.layers = l) };
-  }
-  if (cls === 'Sequential') {
+    const graph = layers?.every((l) => typeof l.name === 'string') ? functionalGraph(layers, cfg.output_layers) : null;
+    if (layers && graph) own = { layers, graph, write: (l) => (cfg.layers = l) };
+  } else if (cls === 'Sequential') {
     const layers = list(Array.isArray(cfg) ? cfg : isObject(cfg) ? cfg.layers : null);
-    if (!layers) return null;
-    // sequential layers are named in their config (the name field is added here, removed after)
-    for (const l of layers) l.name = l.config.name as string;
-    if (!layers.every((l) => typeof l.name === 'string' && !('inbound_nodes' in l))) return null;
-    return { layers, graph: sequentialGraph(layers), setLayers: (l) => (Array.isArray(cfg) ? (modelConfig.config = l) : ((cfg as Json).layers = l)) };
+    // sequential layers are named in their config: the name field is added for the search and
+    // removed again where the file had none
+    const unnamed = new Set<LayerJson>(layers?.filter((l) => !('name' in l)) ?? []);
+    for (const l of layers ?? []) l.name = l.config.name as string;
+    if (layers?.every((l) => typeof l.name === 'string' && !('inbound_nodes' in l)))
+      own = {
+        layers,
+        graph: sequentialGraph(layers),
+        write: (l, made) => {
+          for (const x of l) if (unnamed.has(x) || made.has(x)) delete (x as Partial<LayerJson>).name;
+          if (Array.isArray(cfg)) modelConfig.config = l;
+          else (cfg as Json).layers = l;
+        },
+      };
   }
-  return null;
+  if (!own) return null;
+  const nested = depth < 8 ? own.layers.filter((l) => MODEL_CLASSES.has(l.class_name)).flatMap((l) => graphsOf(l as unknown as Json, depth + 1) ?? []) : [];
+  return [own, ...nested];
 }
 
 /**
@@ -317,52 +341,55 @@ export function foldLayersModel(artifacts: io.ModelArtifacts): { artifacts: io.M
   const data = joinWeightData(artifacts.weightData);
   const specs = artifacts.weightSpecs;
   if (!isObject(artifacts.modelTopology) || !data || !specs) return none;
+  // weight names must be unique: a chain's weights are found by its layers' names
   const weights = locateWeights(specs, data.byteLength);
   if (!weights) return none;
   // a copy: the caller's topology object is left as it was
   const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as Json;
-  const modelConfig = isObject(topology.model_config) ? topology.model_config : topology;
-  const parsed = graphOf(modelConfig);
-  if (!parsed) return none;
-  const wasSequential = modelConfig.class_name === 'Sequential';
+  const graphs = graphsOf(isObject(topology.model_config) ? topology.model_config : topology);
+  if (!graphs) return none;
 
-  const replaced = new Map<LayerJson, LayerJson>();
-  const removed = new Set<LayerJson>();
   /** old weight name → what takes its place in the output (a dropped weight maps to []) */
   const weightPlan = new Map<string, Replacement[]>();
   const stats: FoldStats = { foldedBatchNorms: 0, fusedActivations: 0 };
-  for (const chain of findChains(parsed.graph, weights)) {
-    const { conv, bn, act } = chain;
-    const name = (act ?? bn ?? conv).name;
-    const kernelName = `${conv.name}/${KERNEL_WEIGHT[conv.class_name] ?? ''}`;
-    const biasName = `${conv.name}/bias`;
-    const newKernel = `${name}/${KERNEL_WEIGHT[conv.class_name] ?? ''}`;
-    const useBias = (conv.config.use_bias ?? true) === true;
-    let plan: Replacement[];
-    if (bn) {
-      const folded = foldWeights(data, weights, conv, bn);
-      if (!folded) continue;
-      const kw = weights.get(kernelName) as StoredWeight;
-      plan = [
-        { kind: 'new', name: newKernel, shape: kw.spec.shape, values: folded.kernel },
-        { kind: 'new', name: `${name}/bias`, shape: [folded.bias.length], values: folded.bias },
-      ];
-      for (const w of ['gamma', 'beta', 'moving_mean', 'moving_variance']) if (weights.has(`${bn.name}/${w}`)) weightPlan.set(`${bn.name}/${w}`, []);
-    } else {
-      plan = [{ kind: 'renamed', name: newKernel, from: weights.get(kernelName) as StoredWeight }];
-      if (useBias) plan.push({ kind: 'renamed', name: `${name}/bias`, from: weights.get(biasName) as StoredWeight });
+  const writes: (() => void)[] = [];
+  for (const parsed of graphs) {
+    const replaced = new Map<LayerJson, LayerJson>();
+    const removed = new Set<LayerJson>();
+    for (const chain of findChains(parsed.graph, weights)) {
+      const { conv, bn, act } = chain;
+      const name = (act ?? bn ?? conv).name;
+      const kernelName = `${conv.name}/${KERNEL_WEIGHT[conv.class_name] ?? ''}`;
+      const biasName = `${conv.name}/bias`;
+      const newKernel = `${name}/${KERNEL_WEIGHT[conv.class_name] ?? ''}`;
+      const useBias = (conv.config.use_bias ?? true) === true;
+      let plan: Replacement[];
+      if (bn) {
+        const folded = foldWeights(data, weights, conv, bn);
+        if (!folded) continue;
+        const kw = weights.get(kernelName) as StoredWeight;
+        plan = [
+          { kind: 'new', name: newKernel, shape: kw.spec.shape, values: folded.kernel },
+          { kind: 'new', name: `${name}/bias`, shape: [folded.bias.length], values: folded.bias },
+        ];
+        for (const w of ['gamma', 'beta', 'moving_mean', 'moving_variance']) if (weights.has(`${bn.name}/${w}`)) weightPlan.set(`${bn.name}/${w}`, []);
+      } else {
+        plan = [{ kind: 'renamed', name: newKernel, from: weights.get(kernelName) as StoredWeight }];
+        if (useBias) plan.push({ kind: 'renamed', name: `${name}/bias`, from: weights.get(biasName) as StoredWeight });
+      }
+      weightPlan.set(kernelName, plan);
+      if (useBias) weightPlan.set(biasName, []);
+      replaced.set(conv, fusedLayer(chain, name, bn !== null || useBias));
+      if (bn) removed.add(bn);
+      if (act) removed.add(act);
+      if (bn) stats.foldedBatchNorms++;
+      if (act) stats.fusedActivations++;
     }
-    weightPlan.set(kernelName, plan);
-    if (useBias) weightPlan.set(biasName, []);
-    replaced.set(conv, fusedLayer(chain, name, bn !== null || useBias));
-    if (bn) removed.add(bn);
-    if (act) removed.add(act);
-    if (bn) stats.foldedBatchNorms++;
-    if (act) stats.fusedActivations++;
+    const made = new Set(replaced.values());
+    writes.push(() => parsed.write(parsed.layers.filter((l) => !removed.has(l)).map((l) => replaced.get(l) ?? l), made));
   }
-  if (replaced.size === 0) return none;
-  parsed.setLayers(parsed.layers.filter((l) => !removed.has(l)).map((l) => replaced.get(l) ?? l));
-  if (wasSequential) for (const l of parsed.layers) delete (l as Partial<LayerJson>).name;
+  if (weightPlan.size === 0) return none;
+  for (const w of writes) w();
 
   // the weights in their old order, each chain's at its kernel's place
   const outSpecs: io.WeightsManifestEntry[] = [];

@@ -50,15 +50,13 @@ async function artifactsOf(model: tfl.LayersModel): Promise<Artifacts> {
   return saved as unknown as Artifacts;
 }
 
-/** Random weights everywhere (BatchNormalization variances positive), so folding is not trivial. */
+/** Random weights everywhere (nested models too; BatchNormalization variances positive), so folding is not trivial. */
 function randomize(model: tfl.LayersModel, seed: number): void {
-  for (const l of model.layers) {
-    const ws = l.getWeights();
-    if (!ws.length) continue;
-    const isBn = l.getClassName() === 'BatchNormalization';
-    const names = l.weights.map((w) => w.originalName);
-    l.setWeights(ws.map((w, i) => (isBn && names[i]?.endsWith('moving_variance') ? tf.randomUniform(w.shape, 0.2, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i))));
-  }
+  const ws = model.weights.map((w, i) =>
+    w.originalName.endsWith('moving_variance') ? tf.randomUniform(w.shape, 0.2, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i),
+  );
+  model.setWeights(ws);
+  tf.dispose(ws);
 }
 
 async function predict(a: Artifacts, x: tf.Tensor): Promise<Float32Array> {
@@ -201,6 +199,18 @@ describe('foldLayersModel: each pattern it rewrites', () => {
     const { stats, folded } = await foldAndCompare(m, [5, 5, 2]);
     expect(stats).toEqual({ foldedBatchNorms: 1, fusedActivations: 1 });
     expect(classes(folded)).toEqual(['TensorLensFusedConv2D', 'Flatten', 'Dense']);
+  });
+
+  it('models nested in a Sequential (as Teachable Machine exports a MobileNetV2): folded inside', async () => {
+    const x = tfl.input({ shape: [6, 6, 3] });
+    const c = L.reLU({ maxValue: 6, name: 'inner_relu' }).apply(L.batchNormalization({ name: 'inner_bn' }).apply(L.conv2d({ filters: 4, kernelSize: 3, useBias: false, name: 'inner_conv' }).apply(x)));
+    const backbone = tfl.model({ inputs: x, outputs: L.globalAveragePooling2d({ name: 'gap' }).apply(c) as tfl.SymbolicTensor, name: 'backbone' });
+    const head = tfl.sequential({ layers: [L.dense({ inputShape: [4], units: 2, name: 'head_dense' })], name: 'head' });
+    const m = tfl.sequential({ layers: [backbone, head] });
+    const { stats, folded } = await foldAndCompare(m, [6, 6, 3]);
+    expect(stats).toEqual({ foldedBatchNorms: 1, fusedActivations: 1 });
+    const inner = layersOf(folded)[0] as unknown as { config: { layers: LayerJson[] } };
+    expect(inner.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'TensorLensFusedConv2D', 'GlobalAveragePooling2D']);
   });
 });
 
