@@ -52,9 +52,10 @@ async function artifactsOf(model: tfl.LayersModel): Promise<Artifacts> {
 
 /** Random weights everywhere (nested models too; BatchNormalization variances positive), so folding is not trivial. */
 function randomize(model: tfl.LayersModel, seed: number): void {
-  const ws = model.weights.map((w, i) =>
-    w.originalName.endsWith('moving_variance') ? tf.randomUniform(w.shape, 0.2, 2, 'float32', seed + i) : tf.randomNormal(w.shape, 0, 0.5, 'float32', seed + i),
-  );
+  const ws = model.weights.map((w, i) => {
+    const shape = w.shape as number[]; // weights have no unknown dimensions
+    return w.originalName.endsWith('moving_variance') ? tf.randomUniform(shape, 0.2, 2, 'float32', seed + i) : tf.randomNormal(shape, 0, 0.5, 'float32', seed + i);
+  });
   model.setWeights(ws);
   tf.dispose(ws);
 }
