@@ -21,9 +21,10 @@
  * are left whole). The fused layer takes the name of the last layer it replaces, so every later
  * reference and the model's output names stay valid.
  *
- * Pure function over plain data: no tfjs, browser or Node APIs.
+ * Pure function over plain data: no tfjs values, browser or Node APIs.
  */
 import type { io } from '@tensorflow/tfjs-core';
+import { halfToFloat } from '../shared/float16';
 
 /** How many layers the optimization removed from one model. */
 export interface FoldStats {
@@ -93,16 +94,6 @@ function locateWeights(specs: io.WeightsManifestEntry[], total: number): Map<str
     offset += bytes;
   }
   return offset === total ? out : null;
-}
-
-/** IEEE half → float (exact). */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >> 10) & 0x1f;
-  const frac = h & 0x3ff;
-  if (exp === 0) return sign * frac * 2 ** -24;
-  if (exp === 31) return frac ? NaN : sign * Infinity;
-  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
 /**

@@ -35,20 +35,20 @@ interface ConvState {
   dataFormat: string;
 }
 
-function fusedActivation(args: { activation?: unknown }, cls: string): FusedActivation {
+/** The fused kernel's activation from the layer's config; the layer must be channels last. */
+function fusedActivation(layer: tfl.layers.Layer, args: { activation?: unknown }, cls: string): FusedActivation {
+  if ((layer as unknown as ConvState).dataFormat !== 'channelsLast') throw new Error(`${cls} is channels_last only`);
   const a = args.activation ?? 'linear';
   if (a === 'linear' || a === 'relu' || a === 'relu6') return a;
   throw new Error(`${cls}: activation ${JSON.stringify(a)} has no fused kernel (linear, relu or relu6)`);
 }
 
-function onlyInput(inputs: Tensor | Tensor[]): Tensor4D {
+/** What both fused kernels take besides the filter (and the plain conv's dilations). */
+function fusedInputs(layer: tfl.layers.Layer, inputs: Tensor | Tensor[], activation: FusedActivation) {
   const x = Array.isArray(inputs) ? inputs[0] : inputs;
-  if (x?.rank !== 4 || (Array.isArray(inputs) && inputs.length !== 1)) throw new Error('a fused conv takes one rank-4 input');
-  return x as Tensor4D;
-}
-
-function checkChannelsLast(s: ConvState, cls: string): void {
-  if (s.dataFormat !== 'channelsLast') throw new Error(`${cls} is channels_last only`);
+  if (x?.rank !== 4 || (Array.isArray(inputs) && inputs.length !== 1)) throw new Error(`${layer.name}: a fused conv takes one rank-4 input`);
+  const s = layer as unknown as ConvState;
+  return { x: x as Tensor4D, strides: s.strides, pad: s.padding === 'same' ? ('same' as const) : ('valid' as const), dataFormat: 'NHWC' as const, bias: s.bias?.read(), activation };
 }
 
 export class TensorLensFusedConv2D extends TfjsConv2D {
@@ -58,22 +58,12 @@ export class TensorLensFusedConv2D extends TfjsConv2D {
 
   constructor(args: ConvArgs) {
     super(args);
-    this.fusedActivation = fusedActivation(args, TensorLensFusedConv2D.className);
-    checkChannelsLast(this as unknown as ConvState, TensorLensFusedConv2D.className);
+    this.fusedActivation = fusedActivation(this, args, TensorLensFusedConv2D.className);
   }
 
   override call(inputs: Tensor | Tensor[]): Tensor {
     const s = this as unknown as ConvState;
-    return tfc.fused.conv2d({
-      x: onlyInput(inputs),
-      filter: (s.kernel as tfl.LayerVariable).read() as Tensor4D,
-      strides: s.strides,
-      pad: s.padding === 'same' ? 'same' : 'valid',
-      dataFormat: 'NHWC',
-      dilations: s.dilationRate,
-      bias: s.bias?.read(),
-      activation: this.fusedActivation,
-    });
+    return tfc.fused.conv2d({ ...fusedInputs(this, inputs, this.fusedActivation), filter: (s.kernel as tfl.LayerVariable).read() as Tensor4D, dilations: s.dilationRate });
   }
 }
 
@@ -84,22 +74,13 @@ export class TensorLensFusedDepthwiseConv2D extends TfjsDepthwiseConv2D {
 
   constructor(args: DepthwiseArgs) {
     super(args);
-    this.fusedActivation = fusedActivation(args, TensorLensFusedDepthwiseConv2D.className);
-    checkChannelsLast(this as unknown as ConvState, TensorLensFusedDepthwiseConv2D.className);
+    this.fusedActivation = fusedActivation(this, args, TensorLensFusedDepthwiseConv2D.className);
   }
 
   override call(inputs: Tensor | Tensor[]): Tensor {
-    const s = this as unknown as ConvState;
     // no dilations: tfjs-layers' DepthwiseConv2D ignores dilation_rate (fold.ts only fuses rate 1)
-    return tfc.fused.depthwiseConv2d({
-      x: onlyInput(inputs),
-      filter: (s.depthwiseKernel as tfl.LayerVariable).read() as Tensor4D,
-      strides: s.strides,
-      pad: s.padding === 'same' ? 'same' : 'valid',
-      dataFormat: 'NHWC',
-      bias: s.bias?.read(),
-      activation: this.fusedActivation,
-    });
+    const filter = ((this as unknown as ConvState).depthwiseKernel as tfl.LayerVariable).read() as Tensor4D;
+    return tfc.fused.depthwiseConv2d({ ...fusedInputs(this, inputs, this.fusedActivation), filter });
   }
 }
 
