@@ -14,6 +14,7 @@ import { preprocessImage } from '../../../src/model/preprocess';
 import { parseMetadata, type ImagePreprocessing } from '../../../src/shared/metadata';
 import { decodeReference } from '../../fixtures/image-reference';
 import { IMAGE_FIXTURE_DIR, makeImageFixtures } from '../../../scripts/make-image-fixtures';
+import { floatToHalf } from '../../../src/converter/weights';
 
 jest.setTimeout(300_000);
 
@@ -212,6 +213,42 @@ describe('foldLayersModel: each pattern it rewrites', () => {
     expect(stats).toEqual({ foldedBatchNorms: 1, fusedActivations: 1 });
     const inner = layersOf(folded)[0] as unknown as { config: { layers: LayerJson[] } };
     expect(inner.config.layers.map((l) => l.class_name)).toEqual(['InputLayer', 'TensorLensFusedConv2D', 'GlobalAveragePooling2D']);
+  });
+
+  it('quantized weights (uint16 affine and float16) are dequantized as tfjs does before folding', async () => {
+    const x = tfl.input({ shape: [5, 5, 3] });
+    const y = L.reLU({ maxValue: 6, name: 'r' }).apply(L.batchNormalization({ name: 'bn' }).apply(L.conv2d({ filters: 4, kernelSize: 3, name: 'c' }).apply(x))) as tfl.SymbolicTensor;
+    const m = tfl.model({ inputs: x, outputs: y });
+    randomize(m, 13);
+    const a = await artifactsOf(m);
+    m.dispose();
+    // re-encode: kernel and gamma as uint16 (min/scale), the rest float16
+    const src = new Float32Array(a.weightData as ArrayBuffer);
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const parts: Uint16Array[] = [];
+    let o = 0;
+    for (const w of a.weightSpecs ?? []) {
+      const n = w.shape.reduce((p, q) => p * q, 1);
+      const v = src.subarray(o, o + n);
+      o += n;
+      if (w.name === 'c/kernel' || w.name === 'bn/gamma') {
+        const min = Math.min(...v);
+        const scale = (Math.max(...v) - min) / 65535 || 1;
+        parts.push(Uint16Array.from(v, (f) => Math.round((f - min) / scale)));
+        specs.push({ ...w, quantization: { dtype: 'uint16', min, scale } });
+      } else {
+        parts.push(Uint16Array.from(v, floatToHalf));
+        specs.push({ ...w, quantization: { dtype: 'float16' } });
+      }
+    }
+    const data = new Uint16Array(parts.reduce((p, q) => p + q.length, 0));
+    parts.reduce((at, p) => (data.set(p, at), at + p.length), 0);
+    const quantized: Artifacts = { ...a, weightSpecs: specs, weightData: data.buffer };
+    const { artifacts: folded, stats } = foldLayersModel(quantized);
+    expect(stats).toEqual({ foldedBatchNorms: 1, fusedActivations: 1 });
+    const input = tf.randomUniform([1, 5, 5, 3], -1, 2, 'float32', 4);
+    expect(maxAbs(await predict(quantized, input), await predict(folded, input))).toBeLessThan(1e-5);
+    input.dispose();
   });
 });
 
