@@ -17,9 +17,11 @@
  * Only the exact pattern is rewritten; anything else stays as it is: a layer with more than one
  * consumer or call (shared), a model output in the middle of the chain, channels_first, grouped
  * convs, a depthwise dilation (tfjs-layers ignores it; fusing would change the result), a conv with
- * an activation, weights missing or not float32, a topology this code does not read (nested models
- * are left whole). The fused layer takes the name of the last layer it replaces, so every later
- * reference and the model's output names stay valid.
+ * an activation, weights missing or not float32, a topology this code does not read (Keras 2
+ * inbound nodes only). Models nested in the model (a Teachable Machine export's MobileNetV2) are
+ * folded inside; weight names must be unique across them, or nothing is folded. The fused layer
+ * takes the name of the last layer it replaces, so every later reference and the model's output
+ * names stay valid.
  *
  * Pure function over plain data: no tfjs values, browser or Node APIs.
  */
