@@ -18,6 +18,7 @@ import { snippet, type BackendName, type BackendSetting, type HostOutcome, type 
 import type { ModelTask } from '../shared/metadata';
 import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
 import { storedModelHandler } from './stored-io';
+import { foldingHandler, removedLayers, type FoldStats } from './fold';
 
 export interface HostOptions {
   /** extension root URL ending in '/', e.g. chrome-extension://id/ */
@@ -56,6 +57,11 @@ export interface HostDiagnostics {
   wantedWasmThreads: number;
   wasmHeapBytes: number;
   models: string[];
+  /**
+   * per loaded layers model: layers the load-time optimization removed (BatchNormalizations
+   * folded into their conv, activations fused into it; see fold.ts)
+   */
+  optimizedLayers: Record<string, number>;
   /** idle releases so far */
   releases: number;
   /** where the first job's time went (ms; times are on this context's performance clock) */
@@ -69,6 +75,8 @@ export class ModelHost implements ModelHostApi {
   private backend: BackendName | null = null;
   private backendSetting: BackendSetting | null = null;
   private models = new Map<string, Promise<LoadedModel>>();
+  /** what fold.ts removed from each layers model when it was loaded */
+  private folded = new Map<string, FoldStats>();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private pending = 0;
   /** The last classified image, kept until its thumbnail is asked for (or the next image). */
@@ -128,6 +136,7 @@ export class ModelHost implements ModelHostApi {
       wantedWasmThreads: wantedWasmThreads(),
       wasmHeapBytes: wasmHeapBytes(),
       models: [...this.models.keys()],
+      optimizedLayers: Object.fromEntries([...this.folded].filter(([name]) => this.models.has(name)).map(([name, st]) => [name, removedLayers(st)])),
       releases: this.releases,
       startup: { ...this.startup },
     };
@@ -276,7 +285,7 @@ export class ModelHost implements ModelHostApi {
     try {
       model = isGraph
         ? await loadGraphModel(this.opts.baseUrl + modelPath, { onProgress })
-        : await loadLayersModel(this.opts.baseUrl + modelPath, { onProgress });
+        : await loadLayersModel(this.foldedOnLoad(name, tf.io.http(this.opts.baseUrl + modelPath, { onProgress })));
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
@@ -307,6 +316,14 @@ export class ModelHost implements ModelHostApi {
     return { ...loaded, loadMs: now() - loaded.loadMs };
   }
 
+  /**
+   * Layers models load through fold.ts: conv + BatchNormalization + ReLU run as one fused kernel
+   * (fewer ops and full-size tensors per inference); the files themselves stay as they are.
+   */
+  private foldedOnLoad(name: string, handler: tf.io.IOHandler): tf.io.IOHandler {
+    return foldingHandler(handler, (stats) => this.folded.set(name, stats));
+  }
+
   /** A model the user imported: read from the extension's IndexedDB; every error names it. */
   private async loadStored(name: string, task: ModelTask): Promise<LoadedModel> {
     const t0 = now();
@@ -333,7 +350,7 @@ export class ModelHost implements ModelHostApi {
     this.opts.onProgress?.({ model: name, fraction: 0 });
     let model: Predictor;
     try {
-      model = await loadLayersModel(storedModelHandler(files));
+      model = await loadLayersModel(this.foldedOnLoad(name, storedModelHandler(files)));
     } catch (e) {
       throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
     }

@@ -6,6 +6,7 @@
  * Layout facts follow the HDF5 File Format Specification v3.
  */
 import { inflateSync } from 'node:zlib';
+import { halfToFloat } from '../../shared/float16';
 
 export class Hdf5Error extends Error {
   override name = 'Hdf5Error';
@@ -1190,14 +1191,7 @@ function readScalar(b: Buffer, p: number, t: Datatype): number | bigint {
   return 0;
 }
 
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
+export { halfToFloat };
 
 function decodeNumeric(raw: Buffer, n: number, t: Datatype, where: string): Pick<DatasetValue, 'dtype' | 'values'> {
   const le = t.littleEndian;

@@ -12,6 +12,7 @@ import { TF_OP_LAYER_CLASSES } from './tf-op';
 import { CONV_TRANSPOSE_LAYER_CLASSES } from './conv-transpose';
 import { RESIZING_LAYER_CLASSES } from './resizing';
 import { BATCH_NORM_LAYER_CLASSES } from './batch-norm';
+import { FUSED_CONV_LAYER_CLASSES } from './fused-conv';
 
 type LayerClass = tfc.serialization.SerializableConstructor<tfc.serialization.Serializable> & { className: string };
 
@@ -19,6 +20,8 @@ const PROJECT_CLASSES: LayerClass[] = [
   ...GRU_LAYER_CLASSES, ...ATTENTION_LAYER_CLASSES, ...TF_OP_LAYER_CLASSES, ...CONV_TRANSPOSE_LAYER_CLASSES, ...RESIZING_LAYER_CLASSES,
   // replaces tfjs's own BatchNormalization (same class name, any input rank)
   ...BATCH_NORM_LAYER_CLASSES,
+  // conv + folded BatchNormalization + ReLU, made at load time by ../fold.ts (never in a file)
+  ...FUSED_CONV_LAYER_CLASSES,
 ] as unknown as LayerClass[];
 
 /** class names of the developer's ./custom layers: the converter accepts Keras layers of these names */
