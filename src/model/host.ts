@@ -77,6 +77,8 @@ export class ModelHost implements ModelHostApi {
   private models = new Map<string, Promise<LoadedModel>>();
   /** what fold.ts removed from each layers model when it was loaded */
   private folded = new Map<string, FoldStats>();
+  /** the backend start the current cold start's model load waits for before making tensors */
+  private backendStarted: Promise<unknown> = Promise.resolve();
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private pending = 0;
   /** The last classified image, kept until its thumbnail is asked for (or the next image). */
@@ -207,7 +209,7 @@ export class ModelHost implements ModelHostApi {
     const t0 = now();
     const chosen = await selectBackend(setting);
     this.startup.backendStartMs ||= now() - t0;
-    if (chosen !== this.backend) {
+    if (this.backend !== null && chosen !== this.backend) {
       // Weights live in the backend that loaded them: drop models loaded on another backend.
       for (const p of this.models.values()) p.then((m) => m.model.dispose(), () => undefined);
       this.models.clear();
@@ -284,8 +286,8 @@ export class ModelHost implements ModelHostApi {
     const onProgress = (fraction: number): void => this.opts.onProgress?.({ model: name, fraction });
     try {
       model = isGraph
-        ? await loadGraphModel(this.opts.baseUrl + modelPath, { onProgress })
-        : await loadLayersModel(this.foldedOnLoad(name, tf.io.http(this.opts.baseUrl + modelPath, { onProgress })));
+        ? await loadGraphModel(this.afterBackend(tf.io.http(this.opts.baseUrl + modelPath, { onProgress })))
+        : await loadLayersModel(this.afterBackend(this.foldedOnLoad(name, tf.io.http(this.opts.baseUrl + modelPath, { onProgress }))));
     } catch (e) {
       throw new AppError('model-load-failed', `${(await this.firstUnreadableWeight(dir, modelJson)) ?? modelPath}: ${(e as Error).message}`);
     }
@@ -320,6 +322,20 @@ export class ModelHost implements ModelHostApi {
    * Layers models load through fold.ts: conv + BatchNormalization + ReLU run as one fused kernel
    * (fewer ops and full-size tensors per inference); the files themselves stay as they are.
    */
+  /** A loader whose artifacts are handed over only once the backend that will hold the tensors runs. */
+  private afterBackend(handler: tf.io.IOHandler): tf.io.IOHandler {
+    const started = this.backendStarted;
+    const load = handler.load?.bind(handler);
+    if (!load) return handler;
+    return {
+      load: async () => {
+        const artifacts = await load();
+        await started;
+        return artifacts;
+      },
+    };
+  }
+
   private foldedOnLoad(name: string, handler: tf.io.IOHandler): tf.io.IOHandler {
     return foldingHandler(handler, (stats) => this.folded.set(name, stats));
   }
@@ -350,7 +366,7 @@ export class ModelHost implements ModelHostApi {
     this.opts.onProgress?.({ model: name, fraction: 0 });
     let model: Predictor;
     try {
-      model = await loadLayersModel(this.foldedOnLoad(name, storedModelHandler(files)));
+      model = await loadLayersModel(this.afterBackend(this.foldedOnLoad(name, storedModelHandler(files))));
     } catch (e) {
       throw new AppError('model-load-failed', `${label}: ${(e as Error).message}`);
     }
@@ -385,13 +401,18 @@ export class ModelHost implements ModelHostApi {
   /** The job's backend and model; modelLoadMs is the load time when this job loaded it, else 0. */
   private async prepare(job: ImageJob | TextJob, task: ModelTask): Promise<{ backend: BackendName; m: LoadedModel; modelLoadMs: number }> {
     await this.applyWasmThreads(job.wasmThreads);
-    const backend = await this.ensureBackend(job.backend);
+    const cold = this.backend === null;
+    const starting = this.ensureBackend(job.backend);
+    // Cold start: the model's files are fetched, parsed and folded while the backend starts;
+    // its tensors are made once the backend runs (afterBackend).
+    if (cold) this.backendStarted = starting;
+    const backend = cold ? undefined : await starting;
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
-    const m = await this.model(job.model, task);
+    const [chosen, m] = await Promise.all([backend ?? starting, this.model(job.model, task)]);
     const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
     this.startup.modelLoadMs ||= modelLoadMs;
-    return { backend, m, modelLoadMs };
+    return { backend: chosen, m, modelLoadMs };
   }
 
   /**
