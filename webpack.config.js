@@ -173,7 +173,10 @@ function config(browser, test) {
     mode: 'production',
     target: 'web',
     entry,
-    output: { path: outDir, filename: '[name].js', clean: true },
+    // chunkFilename: the lazily loaded TF.js parts keep their names (tfjs-webgl.js, tfjs-converter.js)
+    // publicPath: every page and worker is at the extension root (an 'auto' publicPath would bring
+    // webpack's global lookup, new Function('return this'), which AMO lint flags as eval)
+    output: { path: outDir, filename: '[name].js', chunkFilename: '[name].js', publicPath: '/', clean: true },
     devtool: false,
     // No `global` shim: webpack's is `new Function("return this")`, which AMO lint flags as eval.
     node: { global: false },

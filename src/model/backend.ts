@@ -41,6 +41,7 @@ export function webglRenderer(): string | null {
 
 async function probe(name: BackendName, timeoutMs: number): Promise<boolean> {
   try {
+    if (name === 'webgl') await withTimeout(tf.loadWebglBackend(), timeoutMs, 'loading the WebGL backend');
     if (!(await withTimeout(tf.setBackend(name), timeoutMs, `starting ${name}`))) return false;
     const t = tf.tidy(() => tf.sum(tf.add(tf.ones([2, 2]), tf.ones([2, 2]))));
     try {

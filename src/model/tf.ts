@@ -1,12 +1,12 @@
 /**
- * The TF.js build the extension ships: core + layers + converter (graph models) + cpu/webgl/wasm
- * backends, bundled from ESM
+ * The TF.js build the extension ships: core + layers + cpu/wasm backends in the host's bundle, and
+ * the WebGL backend and the graph-model converter as chunks loaded only when needed (a machine
+ * without a GPU never loads WebGL; only graph models need the converter). Bundled from ESM
  * (the ES5 UMD bundles break under the MV3 CSP). Imported only by the model host contexts
  * (Chrome offscreen document, Firefox background page), never by the Chrome service worker.
  */
 import { enableProdMode, engine, env, registerBackend, removeBackend, setBackend } from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-webgl';
 import { autoWasmThreads } from '../shared/settings';
 import { BackendWasm, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import singleThreadFactory from '@tensorflow/tfjs-backend-wasm/wasm-out/tfjs-backend-wasm.js';
@@ -21,8 +21,31 @@ export {
 } from '@tensorflow/tfjs-core';
 export type { NamedTensorMap, Tensor2D, Tensor3D, Tensor4D } from '@tensorflow/tfjs-core';
 export { loadLayersModel, type LayersModel } from '@tensorflow/tfjs-layers';
-// Graph models (TF SavedModel / frozen graph conversions) via tfjs-converter: ~130 kB more.
-export { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+export type { GraphModel } from '@tensorflow/tfjs-converter';
+
+/**
+ * Graph models (TF SavedModel / frozen graph conversions) via tfjs-converter, a chunk of its own
+ * (tfjs-converter.js) loaded on the first graph model.
+ */
+export async function loadGraphModel(handler: import('@tensorflow/tfjs-core').io.IOHandler): Promise<import('@tensorflow/tfjs-converter').GraphModel> {
+  const converter = await import(/* webpackChunkName: "tfjs-converter" */ '@tensorflow/tfjs-converter');
+  return converter.loadGraphModel(handler);
+}
+
+let webglLoaded: Promise<unknown> | null = null;
+
+/**
+ * Registers the WebGL backend by loading its chunk (tfjs-webgl.js), once. Until then 'webgl' is not
+ * in the registry: the backend chain loads it before probing WebGL (backend.ts). The chunk is
+ * about a third of the host's TF.js code, so a cold start on wasm no longer parses it.
+ */
+export function loadWebglBackend(): Promise<unknown> {
+  webglLoaded ??= import(/* webpackChunkName: "tfjs-webgl" */ '@tensorflow/tfjs-backend-webgl').catch((e: unknown) => {
+    webglLoaded = null;
+    throw e;
+  });
+  return webglLoaded;
+}
 
 // TensorLens's own layer classes (GRU reset_after=True, written by the converter) before any model loads
 registerTensorLensLayers();
