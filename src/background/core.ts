@@ -22,6 +22,7 @@ import {
   type CapturedImage,
   type ClassificationResult,
   type ContentApi,
+  type HistoryErrorCode,
   type HostOutcome,
   type ImageSource,
   type JobState,
@@ -71,7 +72,7 @@ function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | nul
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
 let historyQueue: Promise<unknown> = Promise.resolve();
-function recordHistory(r: ClassificationResult, limit: number): Promise<void> {
+function recordHistory(r: ClassificationResult, limit: number): Promise<HistoryErrorCode | null> {
   const run = historyQueue.then(() => addToHistory(r, limit));
   historyQueue = run.catch(() => undefined);
   return run;
@@ -161,20 +162,26 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
 
 /**
  * Off the result path: fetches the thumbnail into the stored result, then records history
- * (`history` = the history length, null = not recorded).
+ * (`history` = the history length, null = not recorded). The result is already shown: a storage
+ * failure here never turns it into an error; a history entry that could not be saved is said
+ * beside the result (historyError).
  */
 async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult, history: number | null): Promise<void> {
+  const show = (): Promise<void> => updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
   try {
     const thumb = outcome.thumbnailKey === undefined ? undefined : await h.thumbnail(outcome.thumbnailKey).catch(() => undefined);
     if (thumb) {
       result.thumbnail = thumb;
-      await updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
+      await show();
     }
-    if (history !== null) await recordHistory(result, history);
   } catch (e) {
-    // The result is already shown; a storage failure here must not turn it into an error.
-    console.error('TensorLens: could not store the thumbnail or history entry', e);
+    console.error('TensorLens: could not store the thumbnail', e);
   }
+  if (history === null) return;
+  const failed = await recordHistory(result, history);
+  if (!failed) return;
+  result.historyError = failed;
+  await show().catch((e: unknown) => console.error('TensorLens: could not say the history entry was not saved', e));
 }
 
 function sameOrigin(a: string, b: string | undefined): boolean {

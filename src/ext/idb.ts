@@ -22,6 +22,10 @@ export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDat
           db.close();
           opening = null;
         };
+        // The browser closed it (Chromium does on an I/O error such as a full disk): reopen next time.
+        db.onclose = () => {
+          opening = null;
+        };
         resolve(db);
       };
       req.onerror = () => reject(toError(req.error, 'open'));
@@ -33,11 +37,14 @@ export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDat
   };
 }
 
-/** Resolves when `tx` commits; rejects when it fails or aborts (quota, for example). */
+/**
+ * Resolves when `tx` commits; rejects when it fails or aborts (quota, for example) with the
+ * failing request's error (tx.error is only set once the abort follows).
+ */
 export function txDone(tx: IDBTransaction, toError: IdbError = plainError): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(toError(tx.error, 'transaction'));
+    tx.onerror = (ev) => reject(toError(tx.error ?? (ev.target as IDBRequest | null)?.error ?? null, 'transaction'));
     tx.onabort = () => reject(toError(tx.error, 'transaction (aborted)'));
   });
 }
