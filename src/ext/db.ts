@@ -21,6 +21,16 @@ const openDb = lazyDatabase(DB_NAME, DB_VERSION, (db) => {
   if (!db.objectStoreNames.contains(KV)) db.createObjectStore(KV);
 });
 const done = (tx: IDBTransaction): Promise<void> => txDone(tx);
+
+/** Runs a write; after it fails, the next call uses a new connection (LazyDatabase.reset). */
+async function writing<T>(fn: (db: IDBDatabase) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await openDb());
+  } catch (e) {
+    openDb.reset();
+    throw e;
+  }
+}
 const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r);
 
 function announce(what: DbChange): void {
@@ -52,18 +62,19 @@ export async function readHistory(): Promise<ClassificationResult[]> {
  * write (a full storage) changes nothing, and rejects with the browser's error.
  */
 export async function putHistory(items: ClassificationResult[], limit: number): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction(HISTORY, 'readwrite');
-  const committed = done(tx);
-  const store = tx.objectStore(HISTORY);
-  for (const r of items) store.put(r);
-  const keys = store.index('createdAt').getAllKeys();
-  // getAllKeys on an index returns primary keys in index (oldest first) order. Not awaited: a
-  // failed put aborts the transaction, and its error (not this request's AbortError) is the reason.
-  keys.onsuccess = () => {
-    for (const k of keys.result.slice(0, Math.max(0, keys.result.length - limit))) store.delete(k);
-  };
-  await committed;
+  await writing(async (db) => {
+    const tx = db.transaction(HISTORY, 'readwrite');
+    const committed = done(tx);
+    const store = tx.objectStore(HISTORY);
+    for (const r of items) store.put(r);
+    const keys = store.index('createdAt').getAllKeys();
+    // getAllKeys on an index returns primary keys in index (oldest first) order. Not awaited: a
+    // failed put aborts the transaction, and its error (not this request's AbortError) is the reason.
+    keys.onsuccess = () => {
+      for (const k of keys.result.slice(0, Math.max(0, keys.result.length - limit))) store.delete(k);
+    };
+    await committed;
+  });
   announce('history');
 }
 
@@ -83,12 +94,14 @@ export async function writeFailure(e: unknown): Promise<HistoryErrorCode> {
 
 /** Removes every entry and returns them (for undo). */
 export async function takeHistory(): Promise<ClassificationResult[]> {
-  const db = await openDb();
-  const tx = db.transaction(HISTORY, 'readwrite');
-  const store = tx.objectStore(HISTORY);
-  const all = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
-  store.clear();
-  await done(tx);
+  const all = await writing(async (db) => {
+    const tx = db.transaction(HISTORY, 'readwrite');
+    const store = tx.objectStore(HISTORY);
+    const items = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
+    store.clear();
+    await done(tx);
+    return items;
+  });
   announce('history');
   return all;
 }
@@ -99,9 +112,10 @@ export async function readValue(key: string): Promise<unknown> {
 }
 
 export async function writeValue(key: string, value: unknown, change: DbChange): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction(KV, 'readwrite');
-  tx.objectStore(KV).put(value, key);
-  await done(tx);
+  await writing(async (db) => {
+    const tx = db.transaction(KV, 'readwrite');
+    tx.objectStore(KV).put(value, key);
+    await done(tx);
+  });
   announce(change);
 }

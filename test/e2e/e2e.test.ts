@@ -23,12 +23,21 @@ describe.each(DRIVERS)('$name', ({ name, launch }) => {
   let srv: Servers | undefined;
   let dir = '';
   let ctx: Ctx;
-  let quick: Promise<Ctx> | undefined;
-  /** The context a scenario runs in: the main one, or for quickSuspend (where the browser is slow to suspend) a second browser. */
+  /** Second browsers, launched on first use with other options. */
+  const extra = new Map<string, Promise<Ctx>>();
+  const extraContext = (key: string, opts: DriverOptions): Promise<Ctx> => {
+    let c = extra.get(key);
+    if (!c) extra.set(key, (c = launch(dir, opts).then((d) => createContext(d, srv as Servers))));
+    return c;
+  };
+  /**
+   * The context a scenario runs in: the main one; for limitedStorage, a browser with a small real
+   * storage limit; for quickSuspend where the browser is slow to suspend, one with a short idle timeout.
+   */
   const contextFor = (s: Scenario): Promise<Ctx> => {
-    if (!s.quickSuspend || ctx.d.suspendMs <= QUICK_IDLE_MS) return Promise.resolve(ctx);
-    quick ??= launch(dir, { idleSuspendMs: QUICK_IDLE_MS }).then((d) => createContext(d, srv as Servers));
-    return quick;
+    if (s.limitedStorage) return extraContext('limited-storage', { limitedStorage: true });
+    if (s.quickSuspend && ctx.d.suspendMs > QUICK_IDLE_MS) return extraContext('quick-suspend', { idleSuspendMs: QUICK_IDLE_MS });
+    return Promise.resolve(ctx);
   };
 
   beforeAll(async () => {
@@ -39,7 +48,7 @@ describe.each(DRIVERS)('$name', ({ name, launch }) => {
   }, 240_000);
 
   afterAll(async () => {
-    await (await quick?.catch(() => undefined))?.d.close();
+    for (const c of extra.values()) await (await c.catch(() => undefined))?.d.close();
     await ctx?.d.close();
     await srv?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
