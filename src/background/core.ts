@@ -57,17 +57,23 @@ export async function currentSettings(): Promise<Settings> {
   return getSettings(defaultSettings(index.defaults));
 }
 
-// Job-state writes are serialised: progress reports and results arrive concurrently.
+// Every job-state write is serialised, a new click's included: progress reports and results
+// arrive concurrently, and a read-modify-write of the older job that straddled a newer click's
+// write would put the older job back (the newer click's result was then never shown).
 let stateQueue: Promise<unknown> = Promise.resolve();
+function inStateQueue(fn: () => Promise<void>): Promise<void> {
+  const run = stateQueue.then(fn);
+  stateQueue = run.catch(() => undefined);
+  return run;
+}
+
 function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | null): Promise<void> {
-  const run = stateQueue.then(async () => {
+  return inStateQueue(async () => {
     const cur = await getJob();
     if (cur?.id !== id) return;
     const p = patch(cur);
     if (p) await setJob({ ...cur, ...p });
   });
-  stateQueue = run.catch(() => undefined);
-  return run;
 }
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
@@ -235,6 +241,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const id = `${startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     startedHere.add(id);
     let modelNameForJob = '';
+    /** this click's job has been the current one (a newer click may have replaced it since) */
+    let stored = false;
     try {
       const [index, settings] = await Promise.all([allModels(), currentSettings()]);
       let model = task === 'image' ? settings.imageModel : settings.textModel;
@@ -249,7 +257,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         await setSettings({ ...settings, [task === 'image' ? 'imageModel' : 'textModel']: model });
       }
       modelNameForJob = model;
-      await setJob({ id, task, phase: 'working', startedAt, model });
+      await inStateQueue(() => setJob({ id, task, phase: 'working', startedAt, model }));
+      stored = true;
       void setBusyBadge().catch(() => undefined);
       if (!entry)
         throw new AppError(task === 'image' ? 'model-missing' : 'text-model-missing', `no ${task} model "${model || '(none)'}" in ${MODELS_INDEX_PATH}`);
@@ -301,9 +310,10 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
       await afterResult(h, outcome, result, settings.historyEnabled && !tab?.incognito ? settings.historyLimit : null);
     } catch (e) {
       const f = toFailure(e);
-      const cur = await getJob();
-      if (cur?.id === id) await updateJob(id, () => ({ phase: 'error', error: { code: f.code, message: f.message } }));
-      else await setJob({ id, task, phase: 'error', startedAt, model: modelNameForJob, error: { code: f.code, message: f.message } });
+      const error = { code: f.code, message: f.message };
+      // A failure before the job was stored is shown as this click's job; after, only while it is still the current one.
+      if (stored) await updateJob(id, () => ({ phase: 'error', error }));
+      else await inStateQueue(() => setJob({ id, task, phase: 'error', startedAt, model: modelNameForJob, error }));
       await clearBadge().catch(() => undefined);
     }
     return getJob();

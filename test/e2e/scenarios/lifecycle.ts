@@ -34,9 +34,6 @@ const EN = JSON.parse(fs.readFileSync(path.join(ROOT, '_locales/en/messages.json
 export const lifecycle: Scenario[] = [
   {
     name: 'a click while the model is still loading: both clicks get their own result, the later one is shown',
-    // Open bug (see the stop note): in a full run, after the models scenarios restart Firefox, the
-    // later click's stored job is not the one shown; it passes in isolation and in Chromium.
-    skip: { firefox: 'Firefox after a browser restart: the later click is not shown (open bug, passes in isolation)' },
     async run(ctx) {
       await ctx.setSettings({ imageModel: COPY_MODEL, textModel: '', backend: 'auto' }); // never loaded yet: cold
       try {
