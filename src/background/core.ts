@@ -221,16 +221,21 @@ export interface Background {
 /** A job whose background stopped (idle suspension, reload, crash) before it finished. */
 const INTERRUPTED = 'the browser stopped the extension\'s background before the job finished (it was idle, reloaded or busy too long); right-click again';
 
-export function createBackground(host: () => Promise<ModelHostApi>): Background {
+/**
+ * `dropOrphanedWork`: called when a new background finds a job an earlier one left unfinished,
+ * whose work may still run where the model lives (Chrome's offscreen document outlives the
+ * service worker) and would hold up the next click.
+ */
+export function createBackground(host: () => Promise<ModelHostApi>, dropOrphanedWork?: () => Promise<void>): Background {
   // Jobs run only inside the background that started them: a job still unfinished in storage
   // when a new background starts can never finish, so say so instead of "working" forever.
   const startedHere = new Set<string>();
   void getJob()
-    .then((cur) =>
-      cur && !startedHere.has(cur.id) && (cur.phase === 'working' || cur.phase === 'loading-model')
-        ? updateJob(cur.id, (j) => (startedHere.has(j.id) ? null : { phase: 'error', progress: undefined, error: { code: 'internal', message: INTERRUPTED } }))
-        : undefined,
-    )
+    .then(async (cur) => {
+      if (!cur || startedHere.has(cur.id) || (cur.phase !== 'working' && cur.phase !== 'loading-model')) return;
+      await updateJob(cur.id, (j) => (startedHere.has(j.id) ? null : { phase: 'error', progress: undefined, error: { code: 'internal', message: INTERRUPTED } }));
+      await dropOrphanedWork?.();
+    })
     .catch(() => undefined);
 
   async function onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined> {
