@@ -3,7 +3,6 @@
 const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 module.exports = {
-  testSequencer: '<rootDir>/test/e2e/sequencer.cjs',
   projects: [
     {
       displayName: 'unit',

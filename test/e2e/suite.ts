@@ -35,10 +35,22 @@ export function e2eSuite(name: BrowserName): void {
      * The context a scenario runs in: the main one; for limitedStorage, a browser with a small real
      * storage limit; for quickSuspend where the browser is slow to suspend, one with a short idle timeout.
      */
+    const extraFor = (s: Scenario): [string, DriverOptions] | null => {
+      if (s.limitedStorage) return ['limited-storage', { limitedStorage: true }];
+      if (s.quickSuspend && ctx.d.suspendMs > QUICK_IDLE_MS) return ['quick-suspend', { idleSuspendMs: QUICK_IDLE_MS }];
+      return null;
+    };
     const contextFor = (s: Scenario): Promise<Ctx> => {
-      if (s.limitedStorage) return extraContext('limited-storage', { limitedStorage: true });
-      if (s.quickSuspend && ctx.d.suspendMs > QUICK_IDLE_MS) return extraContext('quick-suspend', { idleSuspendMs: QUICK_IDLE_MS });
-      return Promise.resolve(ctx);
+      const e = extraFor(s);
+      return e ? extraContext(...e) : Promise.resolve(ctx);
+    };
+    /** Closes a second browser once no later scenario needs it (fewer browsers competing for the CPU). */
+    const closeUnneeded = async (i: number): Promise<void> => {
+      const key = extraFor(SCENARIOS[i] as Scenario)?.[0];
+      const c = key ? extra.get(key) : undefined;
+      if (!key || !c || SCENARIOS.slice(i + 1).some((s) => !s.skip?.[name] && extraFor(s)?.[0] === key)) return;
+      extra.delete(key);
+      await (await c.catch(() => undefined))?.d.close();
     };
 
     beforeAll(async () => {
@@ -55,7 +67,7 @@ export function e2eSuite(name: BrowserName): void {
       if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    for (const s of SCENARIOS) {
+    for (const [i, s] of SCENARIOS.entries()) {
       const reason = s.skip?.[name];
       if (reason) test.skip(`${s.name} [skipped: ${reason}]`, () => undefined);
       else
@@ -65,7 +77,11 @@ export function e2eSuite(name: BrowserName): void {
             // E2E_TRACE=1: say live which scenario runs (jest prints results only when the file ends)
             const t0 = Date.now();
             if (process.env.E2E_TRACE) process.stderr.write(`[e2e] ${name}: ${s.name}\n`);
-            await s.run(await contextFor(s));
+            try {
+              await s.run(await contextFor(s));
+            } finally {
+              await closeUnneeded(i);
+            }
             if (process.env.E2E_TRACE) process.stderr.write(`[e2e]   ok in ${Date.now() - t0} ms\n`);
           },
           s.timeout ?? 180_000,
