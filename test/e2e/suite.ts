@@ -82,7 +82,7 @@ export function e2eSuite(name: BrowserName): void {
             } finally {
               await closeUnneeded(i);
             }
-            if (process.env.E2E_TRACE) process.stderr.write(`[e2e]   ok in ${Date.now() - t0} ms\n`);
+            if (process.env.E2E_TRACE) process.stderr.write(`[e2e]   ${name} ok in ${Date.now() - t0} ms\n`);
           },
           s.timeout ?? 180_000,
         );
