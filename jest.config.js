@@ -17,6 +17,7 @@ module.exports = {
       roots: ['<rootDir>/test/e2e'],
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': swc },
+      globalSetup: '<rootDir>/test/e2e/global-setup.ts',
       slowTestThreshold: 60,
     },
   ],

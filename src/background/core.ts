@@ -22,6 +22,7 @@ import {
   type CapturedImage,
   type ClassificationResult,
   type ContentApi,
+  type HistoryErrorCode,
   type HostOutcome,
   type ImageSource,
   type JobState,
@@ -56,22 +57,28 @@ export async function currentSettings(): Promise<Settings> {
   return getSettings(defaultSettings(index.defaults));
 }
 
-// Job-state writes are serialised: progress reports and results arrive concurrently.
+// Every job-state write is serialised, a new click's included: progress reports and results
+// arrive concurrently, and a read-modify-write of the older job that straddled a newer click's
+// write would put the older job back (the newer click's result was then never shown).
 let stateQueue: Promise<unknown> = Promise.resolve();
+function inStateQueue(fn: () => Promise<void>): Promise<void> {
+  const run = stateQueue.then(fn);
+  stateQueue = run.catch(() => undefined);
+  return run;
+}
+
 function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | null): Promise<void> {
-  const run = stateQueue.then(async () => {
+  return inStateQueue(async () => {
     const cur = await getJob();
     if (cur?.id !== id) return;
     const p = patch(cur);
     if (p) await setJob({ ...cur, ...p });
   });
-  stateQueue = run.catch(() => undefined);
-  return run;
 }
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
 let historyQueue: Promise<unknown> = Promise.resolve();
-function recordHistory(r: ClassificationResult, limit: number): Promise<void> {
+function recordHistory(r: ClassificationResult, limit: number): Promise<HistoryErrorCode | null> {
   const run = historyQueue.then(() => addToHistory(r, limit));
   historyQueue = run.catch(() => undefined);
   return run;
@@ -161,20 +168,26 @@ async function selectionText(info: Menus.OnClickData, tab: Tabs.Tab | undefined)
 
 /**
  * Off the result path: fetches the thumbnail into the stored result, then records history
- * (`history` = the history length, null = not recorded).
+ * (`history` = the history length, null = not recorded). The result is already shown: a storage
+ * failure here never turns it into an error; a history entry that could not be saved is said
+ * beside the result (historyError).
  */
 async function afterResult(h: ModelHostApi, outcome: HostOutcome, result: ClassificationResult, history: number | null): Promise<void> {
+  const show = (): Promise<void> => updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
   try {
     const thumb = outcome.thumbnailKey === undefined ? undefined : await h.thumbnail(outcome.thumbnailKey).catch(() => undefined);
     if (thumb) {
       result.thumbnail = thumb;
-      await updateJob(result.id, (cur) => (cur.result?.id === result.id ? { result } : null));
+      await show();
     }
-    if (history !== null) await recordHistory(result, history);
   } catch (e) {
-    // The result is already shown; a storage failure here must not turn it into an error.
-    console.error('TensorLens: could not store the thumbnail or history entry', e);
+    console.error('TensorLens: could not store the thumbnail', e);
   }
+  if (history === null) return;
+  const failed = await recordHistory(result, history);
+  if (!failed) return;
+  result.historyError = failed;
+  await show().catch((e: unknown) => console.error('TensorLens: could not say the history entry was not saved', e));
 }
 
 function sameOrigin(a: string, b: string | undefined): boolean {
@@ -208,16 +221,21 @@ export interface Background {
 /** A job whose background stopped (idle suspension, reload, crash) before it finished. */
 const INTERRUPTED = 'the browser stopped the extension\'s background before the job finished (it was idle, reloaded or busy too long); right-click again';
 
-export function createBackground(host: () => Promise<ModelHostApi>): Background {
+/**
+ * `dropOrphanedWork`: called when a new background finds a job an earlier one left unfinished,
+ * whose work may still run where the model lives (Chrome's offscreen document outlives the
+ * service worker) and would hold up the next click.
+ */
+export function createBackground(host: () => Promise<ModelHostApi>, dropOrphanedWork?: () => Promise<void>): Background {
   // Jobs run only inside the background that started them: a job still unfinished in storage
   // when a new background starts can never finish, so say so instead of "working" forever.
   const startedHere = new Set<string>();
   void getJob()
-    .then((cur) =>
-      cur && !startedHere.has(cur.id) && (cur.phase === 'working' || cur.phase === 'loading-model')
-        ? updateJob(cur.id, (j) => (startedHere.has(j.id) ? null : { phase: 'error', progress: undefined, error: { code: 'internal', message: INTERRUPTED } }))
-        : undefined,
-    )
+    .then(async (cur) => {
+      if (!cur || startedHere.has(cur.id) || (cur.phase !== 'working' && cur.phase !== 'loading-model')) return;
+      await updateJob(cur.id, (j) => (startedHere.has(j.id) ? null : { phase: 'error', progress: undefined, error: { code: 'internal', message: INTERRUPTED } }));
+      await dropOrphanedWork?.();
+    })
     .catch(() => undefined);
 
   async function onMenuClicked(info: Menus.OnClickData, tab: Tabs.Tab | undefined): Promise<JobState | undefined> {
@@ -228,6 +246,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
     const id = `${startedAt.toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     startedHere.add(id);
     let modelNameForJob = '';
+    /** this click's job has been the current one (a newer click may have replaced it since) */
+    let stored = false;
     try {
       const [index, settings] = await Promise.all([allModels(), currentSettings()]);
       let model = task === 'image' ? settings.imageModel : settings.textModel;
@@ -242,7 +262,8 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
         await setSettings({ ...settings, [task === 'image' ? 'imageModel' : 'textModel']: model });
       }
       modelNameForJob = model;
-      await setJob({ id, task, phase: 'working', startedAt, model });
+      await inStateQueue(() => setJob({ id, task, phase: 'working', startedAt, model }));
+      stored = true;
       void setBusyBadge().catch(() => undefined);
       if (!entry)
         throw new AppError(task === 'image' ? 'model-missing' : 'text-model-missing', `no ${task} model "${model || '(none)'}" in ${MODELS_INDEX_PATH}`);
@@ -294,9 +315,10 @@ export function createBackground(host: () => Promise<ModelHostApi>): Background 
       await afterResult(h, outcome, result, settings.historyEnabled && !tab?.incognito ? settings.historyLimit : null);
     } catch (e) {
       const f = toFailure(e);
-      const cur = await getJob();
-      if (cur?.id === id) await updateJob(id, () => ({ phase: 'error', error: { code: f.code, message: f.message } }));
-      else await setJob({ id, task, phase: 'error', startedAt, model: modelNameForJob, error: { code: f.code, message: f.message } });
+      const error = { code: f.code, message: f.message };
+      // A failure before the job was stored is shown as this click's job; after, only while it is still the current one.
+      if (stored) await updateJob(id, () => ({ phase: 'error', error }));
+      else await inStateQueue(() => setJob({ id, task, phase: 'error', startedAt, model: modelNameForJob, error }));
       await clearBadge().catch(() => undefined);
     }
     return getJob();

@@ -48,7 +48,10 @@ async function hostIdle(): Promise<void> {
   if (inFlight === 0) await closeOffscreenDocument();
 }
 
-const bg = createBackground(() => Promise.resolve(offscreenHost));
+// A job the previous service worker left may still be running in the offscreen document (a
+// download of up to 20 s, an inference): the host takes one job at a time, so the next click
+// would wait for it. Close the document (as the idle release does); the next click reopens it.
+const bg = createBackground(() => Promise.resolve(offscreenHost), hostIdle);
 
 browser.contextMenus.onClicked.addListener((info, tab) => {
   void bg.onMenuClicked(info, tab);

@@ -5,7 +5,7 @@
  * in the page's origin and never see it. Changes are announced to the other extension contexts
  * (popup, options, background) over a BroadcastChannel, which is same-origin too.
  */
-import type { ClassificationResult } from '../shared/protocol';
+import type { ClassificationResult, HistoryErrorCode } from '../shared/protocol';
 import { idbRequest, lazyDatabase, txDone } from './idb';
 
 const DB_NAME = 'tensorlens';
@@ -21,6 +21,16 @@ const openDb = lazyDatabase(DB_NAME, DB_VERSION, (db) => {
   if (!db.objectStoreNames.contains(KV)) db.createObjectStore(KV);
 });
 const done = (tx: IDBTransaction): Promise<void> => txDone(tx);
+
+/** Runs a write; after it fails, the next call uses a new connection (LazyDatabase.reset). */
+async function writing<T>(fn: (db: IDBDatabase) => Promise<T>): Promise<T> {
+  try {
+    return await fn(await openDb());
+  } catch (e) {
+    openDb.reset();
+    throw e;
+  }
+}
 const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r);
 
 function announce(what: DbChange): void {
@@ -47,27 +57,51 @@ export async function readHistory(): Promise<ClassificationResult[]> {
   return all.reverse();
 }
 
-/** Adds (or replaces) entries, then keeps only the newest `limit`. */
+/**
+ * Adds (or replaces) entries, then keeps only the newest `limit`: one transaction, so a failed
+ * write (a full storage) changes nothing, and rejects with the browser's error.
+ */
 export async function putHistory(items: ClassificationResult[], limit: number): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction(HISTORY, 'readwrite');
-  const store = tx.objectStore(HISTORY);
-  for (const r of items) store.put(r);
-  const keys = await request(store.index('createdAt').getAllKeys());
-  // getAllKeys on an index returns primary keys in index (oldest first) order.
-  for (const k of keys.slice(0, Math.max(0, keys.length - limit))) store.delete(k);
-  await done(tx);
+  await writing(async (db) => {
+    const tx = db.transaction(HISTORY, 'readwrite');
+    const committed = done(tx);
+    const store = tx.objectStore(HISTORY);
+    for (const r of items) store.put(r);
+    const keys = store.index('createdAt').getAllKeys();
+    // getAllKeys on an index returns primary keys in index (oldest first) order. Not awaited: a
+    // failed put aborts the transaction, and its error (not this request's AbortError) is the reason.
+    keys.onsuccess = () => {
+      for (const k of keys.result.slice(0, Math.max(0, keys.result.length - limit))) store.delete(k);
+    };
+    await committed;
+  });
   announce('history');
+}
+
+/** Less room left than this in the extension's storage counts as full. */
+const FULL_MARGIN_BYTES = 1 << 20;
+
+/**
+ * Why a write failed: 'storage-full' when the browser says the quota is exceeded, or when the
+ * storage is at its limit (with unlimitedStorage only the disk limits Chromium, and a full disk
+ * fails its IndexedDB with a generic I/O error); otherwise 'storage-failed'.
+ */
+export async function writeFailure(e: unknown): Promise<HistoryErrorCode> {
+  if (e instanceof DOMException && e.name === 'QuotaExceededError') return 'storage-full';
+  const { quota, usage } = await navigator.storage.estimate().catch(() => ({ quota: undefined, usage: undefined }));
+  return quota !== undefined && usage !== undefined && quota - usage < FULL_MARGIN_BYTES ? 'storage-full' : 'storage-failed';
 }
 
 /** Removes every entry and returns them (for undo). */
 export async function takeHistory(): Promise<ClassificationResult[]> {
-  const db = await openDb();
-  const tx = db.transaction(HISTORY, 'readwrite');
-  const store = tx.objectStore(HISTORY);
-  const all = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
-  store.clear();
-  await done(tx);
+  const all = await writing(async (db) => {
+    const tx = db.transaction(HISTORY, 'readwrite');
+    const store = tx.objectStore(HISTORY);
+    const items = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
+    store.clear();
+    await done(tx);
+    return items;
+  });
   announce('history');
   return all;
 }
@@ -78,9 +112,10 @@ export async function readValue(key: string): Promise<unknown> {
 }
 
 export async function writeValue(key: string, value: unknown, change: DbChange): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction(KV, 'readwrite');
-  tx.objectStore(KV).put(value, key);
-  await done(tx);
+  await writing(async (db) => {
+    const tx = db.transaction(KV, 'readwrite');
+    tx.objectStore(KV).put(value, key);
+    await done(tx);
+  });
   announce(change);
 }

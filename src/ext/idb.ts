@@ -6,13 +6,27 @@ export type IdbError = (e: DOMException | null, what: string) => Error;
 
 const plainError: IdbError = (e, what) => e ?? new Error(`IndexedDB ${what} failed`);
 
+export interface LazyDatabase {
+  (): Promise<IDBDatabase>;
+  /**
+   * After a failed write: closes the connection so the next call opens a new one (Firefox refuses
+   * every later write on a connection whose write hit the quota, with InvalidStateError).
+   */
+  reset(): void;
+}
+
 /**
- * A database opened on first use (`upgrade` creates its stores). After a failed open, or when
- * another context upgrades or deletes it, the next call opens it again.
+ * A database opened on first use (`upgrade` creates its stores). After a failed open, when
+ * another context upgrades or deletes it, or when the browser closes it, the next call opens it again.
  */
-export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDatabase) => void, toError: IdbError = plainError): () => Promise<IDBDatabase> {
+export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDatabase) => void, toError: IdbError = plainError): LazyDatabase {
   let opening: Promise<IDBDatabase> | null = null;
-  return () => {
+  const reset = (): void => {
+    const was = opening;
+    opening = null;
+    void was?.then((db) => db.close(), () => undefined); // close() lets running transactions finish
+  };
+  const open = (): Promise<IDBDatabase> => {
     opening ??= new Promise<IDBDatabase>((resolve, reject) => {
       const req = indexedDB.open(name, version);
       req.onupgradeneeded = () => upgrade(req.result);
@@ -20,6 +34,10 @@ export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDat
         const db = req.result;
         db.onversionchange = () => {
           db.close();
+          opening = null;
+        };
+        // The browser closed it (Chromium does on an I/O error such as a full disk): reopen next time.
+        db.onclose = () => {
           opening = null;
         };
         resolve(db);
@@ -31,13 +49,17 @@ export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDat
     });
     return opening;
   };
+  return Object.assign(open, { reset });
 }
 
-/** Resolves when `tx` commits; rejects when it fails or aborts (quota, for example). */
+/**
+ * Resolves when `tx` commits; rejects when it fails or aborts (quota, for example) with the
+ * failing request's error (tx.error is only set once the abort follows).
+ */
 export function txDone(tx: IDBTransaction, toError: IdbError = plainError): Promise<void> {
   return new Promise((resolve, reject) => {
     tx.oncomplete = () => resolve();
-    tx.onerror = () => reject(toError(tx.error, 'transaction'));
+    tx.onerror = (ev) => reject(toError(tx.error ?? (ev.target as IDBRequest | null)?.error ?? null, 'transaction'));
     tx.onabort = () => reject(toError(tx.error, 'transaction (aborted)'));
   });
 }

@@ -54,9 +54,13 @@ export async function putModel(info: StoredModelInfo, files: StoredModelFiles): 
   } catch (e) {
     tx.abort();
     await finished.catch(() => undefined);
+    openDb.reset();
     throw e instanceof DOMException ? storeError(e) : e;
   }
-  await finished;
+  await finished.catch((e: unknown) => {
+    openDb.reset(); // a write that hit the quota leaves Firefox's connection refusing writes
+    throw e;
+  });
 }
 
 /** Saved models (drafts excluded), oldest first. */

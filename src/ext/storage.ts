@@ -3,8 +3,8 @@
  * only, trusted contexts), history and settings in the extension's IndexedDB (src/ext/db.ts).
  */
 import browser from './browser';
-import { onDbChanged, putHistory, readHistory, readValue, takeHistory, writeValue } from './db';
-import type { ClassificationResult, JobState } from '../shared/protocol';
+import { onDbChanged, putHistory, readHistory, readValue, takeHistory, writeFailure, writeValue } from './db';
+import type { ClassificationResult, HistoryErrorCode, JobState } from '../shared/protocol';
 import { normalizeSettings, type Settings } from '../shared/settings';
 import { isSafeThumbnail } from '../shared/safe-text';
 
@@ -51,8 +51,15 @@ export async function setBadgeExpiry(at: number | null): Promise<void> {
 
 export const getHistory = (): Promise<ClassificationResult[]> => readHistory();
 
-export async function addToHistory(r: ClassificationResult, limit: number): Promise<void> {
-  await putHistory([r], limit);
+/** Saves `r` in the history; on failure says why instead of throwing (null: saved). */
+export async function addToHistory(r: ClassificationResult, limit: number): Promise<HistoryErrorCode | null> {
+  try {
+    await putHistory([r], limit);
+    return null;
+  } catch (e) {
+    console.error('TensorLens: could not save the history entry', e);
+    return writeFailure(e);
+  }
 }
 
 /** Empties the history and returns what it held, so the popup can undo. */

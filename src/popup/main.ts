@@ -158,9 +158,10 @@ async function undoClear(): Promise<void> {
 }
 
 async function refresh(keys?: string[], initial = false): Promise<void> {
-  if (!keys || keys.includes('settings')) settings = await getSettings(defaultSettings(index.defaults));
+  // The job shows even when the extension's storage cannot be read (a full disk fails Chromium's IndexedDB).
+  if (!keys || keys.includes('settings')) settings = await getSettings(defaultSettings(index.defaults)).catch(() => settings);
   if (!keys || keys.includes('job')) job = await getJob();
-  if (!keys || keys.includes('history')) history = await getHistory();
+  if (!keys || keys.includes('history')) history = await getHistory().catch(() => history);
   if (opened && !history.some((r) => r.id === opened?.id)) opened = null;
   renderStatus();
   renderHistory();

@@ -160,7 +160,12 @@ export interface ClassificationResult {
   private?: boolean;
   /** said beside the result, e.g. that the picked model is gone and the default was used */
   notice?: string;
+  /** the result is shown but could not be saved in the history (only on the job, never in the history) */
+  historyError?: HistoryErrorCode;
 }
+
+/** Why a result could not be saved in the history: the extension's storage is full, or another storage failure. */
+export type HistoryErrorCode = 'storage-full' | 'storage-failed';
 
 export interface JobState {
   id: string;

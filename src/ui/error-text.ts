@@ -1,5 +1,6 @@
 /** One sentence per error code (STYLE §3), as a message key in _locales (src/ext/i18n.ts). */
 import type { ErrorCode } from '../shared/errors';
+import type { HistoryErrorCode } from '../shared/protocol';
 
 export const ERROR_MESSAGE_KEY: Record<ErrorCode, string> = {
   'model-missing': 'errorModelMissing',
@@ -21,4 +22,10 @@ export const ERROR_MESSAGE_KEY: Record<ErrorCode, string> = {
   'backend-failed': 'errorBackendFailed',
   timeout: 'errorTimeout',
   internal: 'errorInternal',
+};
+
+/** One sentence per reason a shown result was not saved in the history. */
+export const HISTORY_ERROR_KEY: Record<HistoryErrorCode, string> = {
+  'storage-full': 'historyNotSavedFull',
+  'storage-failed': 'historyNotSavedFailed',
 };

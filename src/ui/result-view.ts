@@ -7,6 +7,7 @@ import { t, uiLanguage } from '../ext/i18n';
 import type { ClassificationResult } from '../shared/protocol';
 import { isSafeThumbnail, neutralizeBidi } from '../shared/safe-text';
 import { h } from './dom';
+import { HISTORY_ERROR_KEY } from './error-text';
 import { ms, percent } from './format';
 
 export function scoresList(r: ClassificationResult, lang = uiLanguage()): HTMLElement {
@@ -66,6 +67,7 @@ export function resultCard(r: ClassificationResult, lang = uiLanguage()): HTMLEl
     truncated,
     scoresList(r, lang),
     r.private ? h('p', { class: 'muted private-note' }, t('privateNotSaved')) : null,
+    r.historyError ? h('p', { class: 'history-error', id: 'history-error', 'data-code': r.historyError }, t(HISTORY_ERROR_KEY[r.historyError])) : null,
     h(
       'dl',
       { class: 'meta' },

@@ -12,6 +12,7 @@
  *   Firefox has no onClicked.dispatch. The model lives in the background page.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Browser, CDPSession, Page } from 'puppeteer-core';
 import puppeteer from 'puppeteer-core';
 import {
@@ -83,6 +84,12 @@ export interface Driver {
   openWindow(url: string): Promise<Page>;
   /** Closes the browser (keeping the profile) and launches it again on the same profile and extension. */
   restart(): Promise<Driver>;
+  /**
+   * Only in a browser launched with `limitedStorage`: fills the extension's storage up to its real
+   * limit (what is left is smaller than any history entry); freeStorage() gives the room back.
+   */
+  fillStorage(): Promise<void>;
+  freeStorage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -93,7 +100,19 @@ export interface DriverOptions {
   idleSuspendMs?: number;
   /** Firefox: extra profile preferences (e.g. the UI language, the colour scheme) */
   prefs?: Record<string, unknown>;
+  /**
+   * Give the extension's storage a small real limit that fillStorage() can reach. Chromium: no
+   * quota applies to an extension with unlimitedStorage (Storage.overrideQuotaForOrigin changes
+   * only the reported quota, checked), only the disk: the profile goes on a 64 MB filesystem of its
+   * own. Firefox: the quota manager's storage limit, 10 MB (it applies to the extension too).
+   */
+  limitedStorage?: boolean;
 }
+
+const NOT_LIMITED = (): Promise<void> => Promise.reject(new Error('this browser was launched without limitedStorage'));
+
+/** Firefox's storage limit with limitedStorage, KiB (dom.quotaManager.temporaryStorage.fixedLimit). */
+const FIREFOX_STORAGE_LIMIT_KB = 10_240;
 
 /** Waits until `page` (an extension page the browser closes on reload) is gone. */
 async function closedBy(page: Page, what: string): Promise<void> {
@@ -168,7 +187,10 @@ export async function setExtensionSettings(d: Pick<Driver, 'ext'>, patch: Record
 
 export async function chromiumDriver(extensionDir: string, opts: DriverOptions = {}): Promise<Driver> {
   const profile = opts.profile ?? tmpProfile();
-  const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile);
+  const s: ChromeFaultSession = await launchChromeWith(extensionDir, profile, opts.limitedStorage ? '64m' : undefined);
+  // The profile's filesystem as the browser sees it (limitedStorage: a mount only its namespace has).
+  const disk = `/proc/${s.browser.process()?.pid ?? 0}/root${profile}`;
+  const ballast = path.join(disk, 'e2e-ballast');
   const origin = `chrome-extension://${s.extensionId}`;
   const ext = async <T, A extends unknown[]>(fn: (api: ExtApi, ...args: A) => T | Promise<T>, ...args: A): Promise<T> =>
     (await s.worker()).evaluate(extExpression(fn, args)) as Promise<T>;
@@ -245,7 +267,30 @@ export async function chromiumDriver(extensionDir: string, opts: DriverOptions =
       await s.browser.close();
       return chromiumDriver(extensionDir, { ...opts, profile });
     },
-    close: () => s.close(),
+    fillStorage: opts.limitedStorage
+      ? async () => {
+          // A file as large as the free space, down to the last block (the disk, not a quota, is the limit).
+          const fd = fs.openSync(ballast, 'w');
+          try {
+            for (const chunk of [1 << 20, 4096, 512])
+              for (const buf = Buffer.alloc(chunk); ; ) {
+                try {
+                  fs.writeSync(fd, buf);
+                } catch (e) {
+                  if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+                  break;
+                }
+              }
+          } finally {
+            fs.closeSync(fd);
+          }
+        }
+      : NOT_LIMITED,
+    freeStorage: opts.limitedStorage ? async () => fs.rmSync(ballast, { force: true }) : NOT_LIMITED,
+    async close() {
+      await s.close();
+      if (!opts.profile) fs.rmSync(profile, { recursive: true, force: true });
+    },
   };
 }
 
@@ -276,6 +321,7 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
       // by restart(): keep its storage and id, as a normal install would across a restart.
       'extensions.webextensions.keepStorageOnUninstall': true,
       'extensions.webextensions.keepUuidOnUninstall': true,
+      ...(opts.limitedStorage ? { 'dom.quotaManager.temporaryStorage.fixedLimit': FIREFOX_STORAGE_LIMIT_KB } : {}),
       ...opts.prefs,
     },
   });
@@ -338,7 +384,16 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
       return m ?? { numTensors: 0, numBytes: 0 };
     },
     hostDiagnostics: () => testCall<HostDiagnostics | null>('testDiagnostics'),
-    lastModelInput: () => testCall<number[] | null>('testLastInput'),
+    async lastModelInput() {
+      // As one JSON string: BiDi sends an array as one typed object per element, which for the
+      // 150,528 numbers of an input took seconds per image.
+      const json = await ext(async (api) => {
+        const r = (await api.runtime.sendMessage({ target: 'background', method: 'testLastInput', args: [] })) as { ok?: boolean; value?: number[] | null; message?: string };
+        if (!r?.ok) throw new Error(`testLastInput failed: ${r?.message ?? JSON.stringify(r)}`);
+        return JSON.stringify(r.value ?? null);
+      });
+      return JSON.parse(json) as number[] | null;
+    },
     async recordRequests() {
       // The model and every fetch live in the background page: its resource timing lists them all.
       await ext(async (api) => (await api.runtime.getBackgroundPage()).performance.clearResourceTimings());
@@ -388,6 +443,41 @@ export async function firefoxDriver(extensionDir: string, opts: DriverOptions = 
       display.stop();
       return firefoxDriver(extensionDir, { ...opts, profile });
     },
+    fillStorage: opts.limitedStorage
+      ? () =>
+          // A database of its own in the extension's origin, filled with incompressible bytes up to the quota.
+          ext(async () => {
+            // A connection per write: Firefox refuses further writes on a connection that hit the quota.
+            const put = (n: number): Promise<boolean> =>
+              new Promise((resolve, reject) => {
+                const req = indexedDB.open('e2e-ballast', 1);
+                req.onupgradeneeded = () => req.result.createObjectStore('b');
+                req.onerror = () => reject(req.error ?? new Error('cannot open e2e-ballast'));
+                req.onsuccess = () => {
+                  const db = req.result;
+                  const bytes = new Uint8Array(n);
+                  for (let i = 0; i < n; i += 65_536) crypto.getRandomValues(bytes.subarray(i, Math.min(n, i + 65_536)));
+                  const tx = db.transaction('b', 'readwrite');
+                  tx.objectStore('b').put(bytes, Math.random());
+                  tx.oncomplete = () => resolve(true);
+                  tx.onabort = () => resolve(false);
+                  db.close(); // after the transaction ends
+                };
+              });
+            for (const n of [1 << 20, 65_536, 4096, 512]) while (await put(n));
+          })
+      : NOT_LIMITED,
+    freeStorage: opts.limitedStorage
+      ? () =>
+          ext(
+            () =>
+              new Promise<void>((resolve, reject) => {
+                const req = indexedDB.deleteDatabase('e2e-ballast');
+                req.onsuccess = () => resolve();
+                req.onerror = () => reject(req.error ?? new Error('cannot delete e2e-ballast'));
+              }),
+          )
+      : NOT_LIMITED,
     close: async () => {
       await browser.close();
       display.stop();

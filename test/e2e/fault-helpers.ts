@@ -93,11 +93,19 @@ export interface ChromeFaultSession {
   close(): Promise<void>;
 }
 
-/** `keepProfile`: a user-data dir of the caller's, reused and left in place (restart tests). */
-export async function launchChromeWith(extensionDir: string, keepProfile?: string): Promise<ChromeFaultSession> {
+/** Runs Chromium with its profile on a small filesystem of its own (see the script). */
+const SMALL_DISK_CHROMIUM = path.join(__dirname, 'chromium-small-disk.sh');
+
+/**
+ * `keepProfile`: a user-data dir of the caller's, reused and left in place (restart tests).
+ * `diskSize` (e.g. '64m'): the profile lives on a filesystem of that size, which a test can
+ * really fill up (with unlimitedStorage, only the disk limits the extension's storage).
+ */
+export async function launchChromeWith(extensionDir: string, keepProfile?: string, diskSize?: string): Promise<ChromeFaultSession> {
   const profile = keepProfile ?? tmpProfile();
   const browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
+    executablePath: diskSize ? SMALL_DISK_CHROMIUM : CHROMIUM,
+    env: diskSize ? { ...process.env, TENSORLENS_CHROMIUM: CHROMIUM, TENSORLENS_DISK_DIR: profile, TENSORLENS_DISK_SIZE: diskSize } : process.env,
     headless: true,
     pipe: true,
     enableExtensions: [extensionDir],

@@ -258,6 +258,8 @@ describe.each(SESSIONS)('%s', (_title, name, schemes, options) => {
       const r = el.getBoundingClientRect();
       el.dispatchEvent(new MouseEvent('contextmenu', { bubbles: true, cancelable: true, clientX: r.left + 5, clientY: r.top + 5, button: 2 }));
     }, bg);
+    // The first-run page's jobs are the latest so far: wait for the one after them.
+    lastJob = (await d.state()).job?.id ?? '';
     await menuClick(d, { menuItemId: MENU_IMAGE }, tab);
     const fake = await outcome(popup);
     expect(fake.phase).toBe('error');

@@ -16,6 +16,8 @@ export interface Scenario {
    * 30 s), the scenario runs in a second browser launched with a short idle timeout.
    */
   quickSuspend?: boolean;
+  /** Fills the extension's storage (Driver.fillStorage): runs in a second browser launched with a small real storage limit. */
+  limitedStorage?: boolean;
   /** ms; default 180 s */
   timeout?: number;
   run(ctx: Ctx): Promise<void>;

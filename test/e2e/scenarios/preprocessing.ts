@@ -122,7 +122,28 @@ async function clickJob(ctx: Ctx, page: Page, selector: string, srcUrl: string):
 const toScores = (j: StoredJob): Scores => Object.fromEntries((j.result?.scores ?? []).map((s) => [s.label, s.probability]));
 const idOf = (file: string): string => `#${file.replace(/\W/g, '_')}`;
 const maxAbs = (a: number[], b: number[]): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] ?? NaN))), 0);
-const seen: Partial<Record<BrowserName, Record<string, Seen>>> = {};
+
+/**
+ * What each browser saw in this run, kept in a file: the two browsers may run in separate jest
+ * workers. Each writes its own before reading the other's, so whichever finishes second compares.
+ */
+const seenFile = (b: BrowserName): string => path.join(ROOT, 'dist', `e2e-preprocessing-${b}.json`);
+type SeenFile = { run: string | undefined; seen: Record<string, Omit<Seen, 'input'> & { input: string }> };
+function saveSeen(b: BrowserName, mine: Record<string, Seen>): void {
+  const seen = Object.fromEntries(Object.entries(mine).map(([f, v]) => [f, { ...v, input: Buffer.from(Float32Array.from(v.input).buffer).toString('base64') }]));
+  fs.writeFileSync(seenFile(b), JSON.stringify({ run: process.env.E2E_RUN, seen } satisfies SeenFile));
+}
+function loadSeen(b: BrowserName): Record<string, Seen> | undefined {
+  if (!fs.existsSync(seenFile(b))) return undefined;
+  const f = JSON.parse(fs.readFileSync(seenFile(b), 'utf8')) as SeenFile;
+  if (f.run === undefined || f.run !== process.env.E2E_RUN) return undefined; // another run's
+  return Object.fromEntries(
+    Object.entries(f.seen).map(([k, v]) => {
+      const bytes = Buffer.from(v.input, 'base64');
+      return [k, { ...v, input: Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4)) }];
+    }),
+  );
+}
 
 export const preprocessing: Scenario[] = [
   {
@@ -141,8 +162,8 @@ export const preprocessing: Scenario[] = [
         const t = (job as Timed).result?.timings;
         mine[f.file] = { scores: toScores(job), input: input as number[], acquireMs: t?.acquireMs ?? NaN, preprocessMs: t?.preprocessMs ?? NaN };
       }
-      seen[ctx.d.name] = mine;
-      const other = seen[ctx.d.name === 'chromium' ? 'firefox' : 'chromium'];
+      saveSeen(ctx.d.name, mine);
+      const other = loadSeen(ctx.d.name === 'chromium' ? 'firefox' : 'chromium');
       const rows = s.fixtures.images.map((f) => {
         const me = mine[f.file] as Seen;
         const ref = s.refs[f.file] as Reference;

@@ -1,0 +1,4 @@
+// The e2e suite (suite.ts) in Firefox: a file per browser, so jest runs the browsers in parallel.
+import { e2eSuite } from './suite';
+
+e2eSuite('firefox');
