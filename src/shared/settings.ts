@@ -34,7 +34,7 @@ export const WASM_THREAD_CHOICES = [0, 1, 2, 4, 8] as const;
  * Automatic wasm threads on a machine with `cores` logical cores: one core is left to the
  * browser and the page the user is on, at most 4. XNNPACK synchronises its threads at every
  * operator, so a thread that has to share its core stalls all of them: on this 2-core machine
- * 2 threads were ×0.92 of 1 thread's time when it was idle but ×3.6–4.4 slower while other work
+ * 2 threads took ×0.68 of 1 thread's time when it was idle but ×3.6–4.4 longer while other work
  * ran (docs/benchmarks.md).
  */
 export function autoWasmThreads(cores: number): number {
