@@ -34,6 +34,7 @@ import {
 import { defaultSettings, idleReleaseMs, type Settings } from '../shared/settings';
 import { isStoredModelName, withStoredModels } from '../shared/stored-model';
 import { topK } from '../shared/postprocess';
+import { serialQueue } from '../shared/serial';
 
 /** Cold start (offscreen document + TF.js + model + warm-up) fits well inside this. */
 const JOB_TIMEOUT_MS = 180_000;
@@ -60,12 +61,7 @@ export async function currentSettings(): Promise<Settings> {
 // Every job-state write is serialised, a new click's included: progress reports and results
 // arrive concurrently, and a read-modify-write of the older job that straddled a newer click's
 // write would put the older job back (the newer click's result was then never shown).
-let stateQueue: Promise<unknown> = Promise.resolve();
-function inStateQueue(fn: () => Promise<void>): Promise<void> {
-  const run = stateQueue.then(fn);
-  stateQueue = run.catch(() => undefined);
-  return run;
-}
+const inStateQueue = serialQueue();
 
 function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | null): Promise<void> {
   return inStateQueue(async () => {
@@ -77,11 +73,9 @@ function updateJob(id: string, patch: (cur: JobState) => Partial<JobState> | nul
 }
 
 // History is read-modify-write: serialise it too, so quick successive clicks lose nothing.
-let historyQueue: Promise<unknown> = Promise.resolve();
+const inHistoryQueue = serialQueue();
 function recordHistory(r: ClassificationResult, limit: number): Promise<HistoryErrorCode | null> {
-  const run = historyQueue.then(() => addToHistory(r, limit));
-  historyQueue = run.catch(() => undefined);
-  return run;
+  return inHistoryQueue(() => addToHistory(r, limit));
 }
 
 function contentClient(tabId: number, frameId: number | undefined): ContentApi {

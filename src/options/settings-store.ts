@@ -4,6 +4,7 @@ import { rpcClient, sendToRuntime } from '../ext/rpc';
 import { getSettings, setSettings } from '../ext/storage';
 import { MODELS_INDEX_PATH, type BackgroundApi, type ModelIndex } from '../shared/protocol';
 import { defaultSettings, type Settings } from '../shared/settings';
+import { serialQueue } from '../shared/serial';
 
 const background = rpcClient<BackgroundApi>('background', sendToRuntime);
 
@@ -19,13 +20,11 @@ export async function loadSettings(): Promise<Settings> {
   return getSettings(defaultSettings((await modelIndex()).defaults));
 }
 
-let queue: Promise<unknown> = Promise.resolve();
+const inQueue = serialQueue();
 /** Serialised so quick successive changes all land. */
 export function updateSettings(patch: (s: Settings) => Settings): Promise<void> {
-  const run = queue.then(async () => {
+  return inQueue(async () => {
     await setSettings(patch(await loadSettings()));
     await background.settingsChanged().catch(() => undefined);
   });
-  queue = run.catch(() => undefined);
-  return run;
 }
