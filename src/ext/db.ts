@@ -22,15 +22,6 @@ const openDb = lazyDatabase(DB_NAME, DB_VERSION, (db) => {
 });
 const done = (tx: IDBTransaction): Promise<void> => txDone(tx);
 
-/** Runs a write; after it fails, the next call uses a new connection (LazyDatabase.reset). */
-async function writing<T>(fn: (db: IDBDatabase) => Promise<T>): Promise<T> {
-  try {
-    return await fn(await openDb());
-  } catch (e) {
-    openDb.reset();
-    throw e;
-  }
-}
 const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r);
 
 function announce(what: DbChange): void {
@@ -62,7 +53,7 @@ export async function readHistory(): Promise<ClassificationResult[]> {
  * write (a full storage) changes nothing, and rejects with the browser's error.
  */
 export async function putHistory(items: ClassificationResult[], limit: number): Promise<void> {
-  await writing(async (db) => {
+  await openDb.write(async (db) => {
     const tx = db.transaction(HISTORY, 'readwrite');
     const committed = done(tx);
     const store = tx.objectStore(HISTORY);
@@ -94,7 +85,7 @@ export async function writeFailure(e: unknown): Promise<HistoryErrorCode> {
 
 /** Removes every entry and returns them (for undo). */
 export async function takeHistory(): Promise<ClassificationResult[]> {
-  const all = await writing(async (db) => {
+  const all = await openDb.write(async (db) => {
     const tx = db.transaction(HISTORY, 'readwrite');
     const store = tx.objectStore(HISTORY);
     const items = await request(store.getAll() as IDBRequest<ClassificationResult[]>);
@@ -112,7 +103,7 @@ export async function readValue(key: string): Promise<unknown> {
 }
 
 export async function writeValue(key: string, value: unknown, change: DbChange): Promise<void> {
-  await writing(async (db) => {
+  await openDb.write(async (db) => {
     const tx = db.transaction(KV, 'readwrite');
     tx.objectStore(KV).put(value, key);
     await done(tx);

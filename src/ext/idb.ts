@@ -13,6 +13,8 @@ export interface LazyDatabase {
    * every later write on a connection whose write hit the quota, with InvalidStateError).
    */
   reset(): void;
+  /** Runs a write on the connection; when it fails, resets (above) and rethrows. */
+  write<T>(fn: (db: IDBDatabase) => Promise<T>): Promise<T>;
 }
 
 /**
@@ -49,7 +51,15 @@ export function lazyDatabase(name: string, version: number, upgrade: (db: IDBDat
     });
     return opening;
   };
-  return Object.assign(open, { reset });
+  const write = async <T>(fn: (db: IDBDatabase) => Promise<T>): Promise<T> => {
+    try {
+      return await fn(await open());
+    } catch (e) {
+      reset();
+      throw e;
+    }
+  };
+  return Object.assign(open, { reset, write });
 }
 
 /**

@@ -45,21 +45,19 @@ const request = <T>(r: IDBRequest<T>): Promise<T> => idbRequest(r, storeError);
 
 /** Stores (or replaces) a model and its files atomically. */
 export async function putModel(info: StoredModelInfo, files: StoredModelFiles): Promise<void> {
-  const db = await openDb();
-  const tx = db.transaction([INFO, FILES], 'readwrite');
-  const finished = done(tx);
-  try {
-    tx.objectStore(FILES).put(files);
-    tx.objectStore(INFO).put(info);
-  } catch (e) {
-    tx.abort();
-    await finished.catch(() => undefined);
-    openDb.reset();
-    throw e instanceof DOMException ? storeError(e) : e;
-  }
-  await finished.catch((e: unknown) => {
-    openDb.reset(); // a write that hit the quota leaves Firefox's connection refusing writes
-    throw e;
+  // openDb.write: a write that hit the quota leaves Firefox's connection refusing writes
+  await openDb.write(async (db) => {
+    const tx = db.transaction([INFO, FILES], 'readwrite');
+    const finished = done(tx);
+    try {
+      tx.objectStore(FILES).put(files);
+      tx.objectStore(INFO).put(info);
+    } catch (e) {
+      tx.abort();
+      await finished.catch(() => undefined);
+      throw e instanceof DOMException ? storeError(e) : e;
+    }
+    await finished;
   });
 }
 
