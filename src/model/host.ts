@@ -5,8 +5,7 @@
  * never extension APIs (the entry file passes the extension's base URL and a progress callback).
  */
 import * as tf from './tf';
-import { configureTf, loadGraphModel, loadLayersModel, logicalCores, releaseBackends, setWasmThreads, wantedWasmThreads, wasmHeapBytes, wasmThreading } from './tf';
-import { autoWasmThreads } from '../shared/settings';
+import { configureTf, loadGraphModel, loadLayersModel, logicalCores, releaseBackends, setWasmThreads, wantedWasmThreads, wasmHeapBytes, wasmThreading, wasmThreadsFor } from './tf';
 import { selectBackend } from './backend';
 import { firstEmbedding, predictScores, textTensor, type Predictor } from './inference';
 import { decodeImage, fetchImage, thumbnail, type DecodedImage } from './image';
@@ -17,6 +16,7 @@ import { encodeText, largestTextId, parseWordIndex, type WordIndex } from '../sh
 import { snippet, type BackendName, type BackendSetting, type HostOutcome, type ImageJob, type LoadProgress, type ModelHostApi, type TextJob } from '../shared/protocol';
 import type { ModelTask } from '../shared/metadata';
 import { isStoredModelName, storedModelId, type StoredModelFiles } from '../shared/stored-model';
+import { DTYPE_BYTES } from '../shared/weight-bytes';
 import { storedModelHandler } from './stored-io';
 import { foldingHandler, removedLayers, type FoldStats } from './fold';
 
@@ -178,7 +178,7 @@ export class ModelHost implements ModelHostApi {
    */
   private async applyWasmThreads(setting: number | undefined): Promise<void> {
     if (setting === undefined) return;
-    const n = setting > 0 ? setting : autoWasmThreads(logicalCores());
+    const n = wasmThreadsFor(setting);
     if (n === wantedWasmThreads()) return;
     setWasmThreads(n);
     if (this.backend === 'wasm' && globalThis.crossOriginIsolated === true) await this.releaseNow();
@@ -323,10 +323,6 @@ export class ModelHost implements ModelHostApi {
     return { ...loaded, loadMs: now() - loaded.loadMs };
   }
 
-  /**
-   * Layers models load through fold.ts: conv + BatchNormalization + ReLU run as one fused kernel
-   * (fewer ops and full-size tensors per inference); the files themselves stay as they are.
-   */
   /** A loader whose artifacts are handed over only once the backend that will hold the tensors runs. */
   private afterBackend(handler: tf.io.IOHandler): tf.io.IOHandler {
     const started = this.backendStarted;
@@ -341,6 +337,10 @@ export class ModelHost implements ModelHostApi {
     };
   }
 
+  /**
+   * Layers models load through fold.ts: conv + BatchNormalization + ReLU run as one fused kernel
+   * (fewer ops and full-size tensors per inference); the files themselves stay as they are.
+   */
   private foldedOnLoad(name: string, handler: tf.io.IOHandler): tf.io.IOHandler {
     return foldingHandler(handler, (stats) => this.folded.set(name, stats));
   }
@@ -411,13 +411,13 @@ export class ModelHost implements ModelHostApi {
     // Cold start: the model's files are fetched, parsed and folded while the backend starts;
     // its tensors are made once the backend runs (afterBackend).
     if (cold) this.backendStarted = starting;
-    const backend = cold ? undefined : await starting;
+    else await starting;
     const tLoad = now();
     const wasLoaded = this.models.has(job.model);
-    const [chosen, m] = await Promise.all([backend ?? starting, this.model(job.model, task)]);
+    const [backend, m] = await Promise.all([starting, this.model(job.model, task)]);
     const modelLoadMs = wasLoaded ? 0 : now() - tLoad;
     this.startup.modelLoadMs ||= modelLoadMs;
-    return { backend: chosen, m, modelLoadMs };
+    return { backend, m, modelLoadMs };
   }
 
   /**
@@ -508,7 +508,6 @@ export class ModelHost implements ModelHostApi {
   }
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 /** Bytes a weights-manifest group needs (quantized dtypes included), or null if it can't be told. */
 export function expectedWeightBytes(weights: unknown): number | null {

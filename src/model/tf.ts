@@ -205,9 +205,14 @@ export function configureTf(wasmBaseUrl: string, threads = 0): void {
   if (configured) return;
   configured = true;
   baseUrl = wasmBaseUrl;
-  setWasmThreads(threads > 0 ? threads : autoWasmThreads(logicalCores()));
+  setWasmThreads(wasmThreadsFor(threads));
   registerWasm();
   enableProdMode();
+}
+
+/** A thread setting (settings.wasmThreads; 0 = automatic) as the count to start with on this machine. */
+export function wasmThreadsFor(setting: number): number {
+  return setting > 0 ? setting : autoWasmThreads(logicalCores());
 }
 
 export function logicalCores(): number {
