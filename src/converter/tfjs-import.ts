@@ -10,6 +10,7 @@ import * as tfh from './tfjs-host';
 import { isZip, ZipArchive } from './zip';
 import { buildMetadata, type BuiltMetadata, type MetadataOptions } from './metadata';
 import { parseMetadata, MetadataError, textVocabFile, type ModelMetadata } from '../shared/metadata';
+import { DTYPE_BYTES } from '../shared/weight-bytes';
 
 export interface TfjsImportResult {
   modelJson: JsonObj;
@@ -21,7 +22,6 @@ export interface TfjsImportResult {
   bytes: number;
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
 
 /** Files of a dropped TF.js model: a zip is opened (its single top folder, if any, dropped). */
 export function tfjsFiles(inputs: { name: string; data: Buffer }[], maxEntryBytes: number): Map<string, Buffer> {

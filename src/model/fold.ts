@@ -27,6 +27,7 @@
  */
 import type { io } from '@tensorflow/tfjs-core';
 import { halfToFloat } from '../shared/float16';
+import { DTYPE_BYTES, joinBuffers } from '../shared/weight-bytes';
 
 /** How many layers the optimization removed from one model. */
 export interface FoldStats {
@@ -66,7 +67,6 @@ interface NewWeight {
 /** What replaces one chain's weights in the output: new or renamed entries. */
 type Replacement = ({ kind: 'new' } & NewWeight) | { kind: 'renamed'; name: string; from: StoredWeight };
 
-const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2, complex64: 8 };
 
 function isObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -74,14 +74,7 @@ function isObject(v: unknown): v is Json {
 
 function joinWeightData(d: io.WeightData | undefined): ArrayBuffer | null {
   if (d === undefined) return null;
-  if (!Array.isArray(d)) return d;
-  const out = new Uint8Array(d.reduce((n, b) => n + b.byteLength, 0));
-  let o = 0;
-  for (const b of d) {
-    out.set(new Uint8Array(b), o);
-    o += b.byteLength;
-  }
-  return out.buffer;
+  return Array.isArray(d) ? joinBuffers(d) : d;
 }
 
 /** Offsets of every weight in the joined data, or null when one cannot be sized (strings). */
@@ -89,7 +82,7 @@ function locateWeights(specs: io.WeightsManifestEntry[], total: number): Map<str
   const out = new Map<string, StoredWeight>();
   let offset = 0;
   for (const spec of specs) {
-    const per = BYTES[spec.quantization?.dtype ?? spec.dtype];
+    const per = DTYPE_BYTES[spec.quantization?.dtype ?? spec.dtype];
     if (per === undefined || out.has(spec.name)) return null;
     const bytes = per * spec.shape.reduce((a, b) => a * b, 1);
     out.set(spec.name, { spec, offset, bytes });

@@ -5,6 +5,7 @@
  */
 import type { io } from '@tensorflow/tfjs-core';
 import type { StoredModelFiles } from '../shared/stored-model';
+import { joinBuffers } from '../shared/weight-bytes';
 
 type Artifacts = io.ModelArtifacts;
 type Manifest = io.WeightsManifestConfig;
@@ -22,13 +23,6 @@ export function storedModelHandler(files: StoredModelFiles, onProgress?: (fracti
           if (!d) return Promise.reject(new Error(`weight file ${p} is missing from the stored model`));
           parts.push(d);
         }
-      const total = parts.reduce((s, b) => s + b.byteLength, 0);
-      const data = new Uint8Array(total);
-      let o = 0;
-      for (const b of parts) {
-        data.set(new Uint8Array(b), o);
-        o += b.byteLength;
-      }
       onProgress?.(1);
       const artifacts: Artifacts = {
         modelTopology: mj.modelTopology as Artifacts['modelTopology'],
@@ -36,7 +30,7 @@ export function storedModelHandler(files: StoredModelFiles, onProgress?: (fracti
         generatedBy: mj.generatedBy,
         convertedBy: mj.convertedBy ?? null,
         weightSpecs: manifest.flatMap((g) => g.weights),
-        weightData: data.buffer,
+        weightData: joinBuffers(parts),
       };
       return Promise.resolve(artifacts);
     },
